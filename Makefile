@@ -1,0 +1,57 @@
+# Crossings: `make run` sets everything up and serves; `make test` checks everything.
+# Works on a fresh Debian machine as root, or against any PostGIS reachable by DATABASE_URL.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/crossings
+export DATABASE_URL
+
+SAMPLES := data/sample/mmp_export_2014_2017.csv data/sample/mmp_current_layout_2014.csv
+
+.PHONY: run setup venv postgres migrate boundaries sample test lint typecheck pytest bench clean
+
+run: setup
+	$(BIN)/crossings serve --host $(HOST) --port $(PORT)
+
+setup: venv postgres migrate boundaries sample
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+postgres:
+	bash .ci/ensure-postgis
+
+migrate: venv postgres
+	$(BIN)/crossings db upgrade
+
+boundaries: migrate
+	$(BIN)/crossings boundaries load --if-changed
+
+sample: boundaries
+	for f in $(SAMPLES); do $(BIN)/crossings import mmp "$$f" || exit 1; done
+
+lint: venv
+	$(BIN)/ruff check geo api maps boundaries tests bench
+	$(BIN)/ruff format --check geo api maps boundaries tests bench
+
+typecheck: venv
+	$(BIN)/mypy
+
+pytest: venv postgres
+	$(BIN)/pytest -q
+
+test: lint typecheck pytest
+
+bench: setup
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -1,0 +1,151 @@
+"""The ``crossings`` command: database, reference layers, imports, serving."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from api.settings import Settings
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.ensure_object(dict).setdefault("settings", Settings())
+
+
+def _engine(ctx: click.Context) -> Any:
+    from geo.db import create_engine
+
+    settings = _settings(ctx)
+    return create_engine(settings.sqlalchemy_url, connect_timeout_s=settings.connect_timeout_s)
+
+
+def _emit(report: Any, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, default=str))
+    else:
+        click.echo(report.summary())
+
+
+@click.group()
+@click.option("--database-url", envvar=["CROSSINGS_DATABASE_URL", "DATABASE_URL"], default=None,
+              help="PostGIS URL; defaults to $DATABASE_URL or postgresql://postgres@127.0.0.1/crossings")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None) -> None:
+    """Crossings: deaths, disappearances and pushbacks at borders, mapped and queryable."""
+    obj = ctx.ensure_object(dict)
+    obj["settings"] = Settings(database_url=database_url) if database_url else Settings()
+
+
+@main.group()
+def db() -> None:
+    """Database schema (Alembic)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@click.pass_context
+def db_upgrade(ctx: click.Context, revision: str) -> None:
+    """Migrate the database to REVISION (default: head)."""
+    from geo.migrate import upgrade
+
+    upgrade(_settings(ctx).sqlalchemy_url, revision)
+    click.echo(f"database at {revision}")
+
+
+@main.group()
+def boundaries() -> None:
+    """Reference layers: countries, land borders, coastline, sea routes, corridors."""
+
+
+@boundaries.command("load")
+@click.option("--if-changed", is_flag=True, help="Do nothing when the same layers are loaded.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def boundaries_load(ctx: click.Context, if_changed: bool, as_json: bool) -> None:
+    """Rebuild every reference layer and re-enrich incidents, in one transaction."""
+    from boundaries.load import load_boundaries
+    from geo.enrich import enrich_incidents
+
+    with _engine(ctx).begin() as conn:
+        report = load_boundaries(conn, if_changed=if_changed)
+        if report.changed:
+            report.reenriched = enrich_incidents(conn)
+    _emit(report, as_json)
+
+
+@main.group("import")
+def import_() -> None:
+    """Import incidents from a file. A bad row is reported, never fatal; a re-import adds nothing."""
+
+
+def _run_import(ctx: click.Context, importer: str, path: Path, as_json: bool, **kwargs: Any) -> None:
+    from geo.importers import run_import
+
+    report = run_import(_engine(ctx), importer=importer, path=path, **kwargs)
+    _emit(report, as_json)
+    if report.status == "failed":
+        sys.exit(1)
+
+
+_path = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@import_.command("mmp")
+@click.argument("file", type=_path)
+@click.option("--force", is_flag=True, help="Re-run even if this exact file was imported before.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def import_mmp(ctx: click.Context, file: Path, force: bool, as_json: bool) -> None:
+    """An IOM Missing Migrants Project CSV export (older or current layout)."""
+    _run_import(ctx, "mmp", file, as_json, force=force)
+
+
+@import_.command("csv")
+@click.argument("file", type=_path)
+@click.option("--mapping", type=_path, required=True, help="TOML file mapping columns to fields.")
+@click.option("--force", is_flag=True, help="Re-run even if this exact file was imported before.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def import_csv(ctx: click.Context, file: Path, mapping: Path, force: bool, as_json: bool) -> None:
+    """Any CSV (NGO spreadsheets, pushback reports) with a column mapping."""
+    _run_import(ctx, "csv", file, as_json, mapping=mapping, force=force)
+
+
+@import_.command("geojson")
+@click.argument("file", type=_path)
+@click.option("--source", default=None, help="Source name; defaults to the file's stem.")
+@click.option("--force", is_flag=True, help="Re-run even if this exact file was imported before.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def import_geojson(
+    ctx: click.Context, file: Path, source: str | None, force: bool, as_json: bool
+) -> None:
+    """A GeoJSON FeatureCollection of Point features."""
+    _run_import(ctx, "geojson", file, as_json, source=source, force=force)
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default 8000).")
+@click.option("--reload", is_flag=True, help="Reload on code changes (development).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, reload: bool) -> None:
+    """Serve the API (uvicorn)."""
+    import uvicorn
+
+    settings = _settings(ctx)
+    if reload:
+        uvicorn.run("api.app:app_from_env", factory=True, host=host or settings.host,
+                    port=port or settings.port, reload=True)
+        return
+    from api.app import create_app
+
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Runtime settings, read from the environment (prefix ``CROSSINGS_``) or a ``.env`` file.
+
+``DATABASE_URL`` is honoured without the prefix too, because Docker, Heroku-style hosts and
+libpq tooling all set it under that name.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/crossings"
+
+
+class Settings(BaseSettings):
+    """Everything the app, the CLI and the tests may configure."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CROSSINGS_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        validation_alias=AliasChoices("CROSSINGS_DATABASE_URL", "DATABASE_URL", "database_url"),
+        description="libpq URL of the PostGIS database (postgresql://user@host:port/db).",
+    )
+    pool_size: int = Field(default=5, ge=1, le=100)
+    pool_timeout_s: float = Field(default=5.0, gt=0)
+    connect_timeout_s: int = Field(default=3, ge=1, le=60)
+    statement_timeout_ms: int = Field(
+        default=30_000, ge=0, description="Per-statement limit for API queries; 0 disables it."
+    )
+    default_limit: int = Field(default=100, ge=1, le=10_000)
+    max_limit: int = Field(default=10_000, ge=1)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+
+    @cached_property
+    def sqlalchemy_url(self) -> str:
+        """The same URL with the psycopg 3 driver named, as SQLAlchemy wants it."""
+        return to_sqlalchemy_url(self.database_url)
+
+
+def to_sqlalchemy_url(url: str) -> str:
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    raise ValueError(f"DATABASE_URL must start with postgresql://, got {url.split(':', 1)[0]}://")
