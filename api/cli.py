@@ -30,9 +30,26 @@ def _emit(report: Any, as_json: bool) -> None:
         click.echo(report.summary())
 
 
-@click.group()
-@click.option("--database-url", envvar=["CROSSINGS_DATABASE_URL", "DATABASE_URL"], default=None,
-              help="PostGIS URL; defaults to $DATABASE_URL or postgresql://postgres@127.0.0.1/crossings")
+class _Group(click.Group):
+    """Turns expected failures into one clear line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        import sqlalchemy.exc
+
+        try:
+            return super().invoke(ctx)
+        except sqlalchemy.exc.OperationalError as exc:
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            raise click.ClickException(f"cannot reach the database: {reason}") from exc
+
+
+@click.group(cls=_Group)
+@click.option(
+    "--database-url",
+    envvar=["CROSSINGS_DATABASE_URL", "DATABASE_URL"],
+    default=None,
+    help="PostGIS URL; defaults to $DATABASE_URL or postgresql://postgres@127.0.0.1/crossings",
+)
 @click.pass_context
 def main(ctx: click.Context, database_url: str | None) -> None:
     """Crossings: deaths, disappearances and pushbacks at borders, mapped and queryable."""
@@ -79,10 +96,12 @@ def boundaries_load(ctx: click.Context, if_changed: bool, as_json: bool) -> None
 
 @main.group("import")
 def import_() -> None:
-    """Import incidents from a file. A bad row is reported, never fatal; a re-import adds nothing."""
+    """Import incidents. A bad row is reported, never fatal; a re-import adds nothing."""
 
 
-def _run_import(ctx: click.Context, importer: str, path: Path, as_json: bool, **kwargs: Any) -> None:
+def _run_import(
+    ctx: click.Context, importer: str, path: Path, as_json: bool, **kwargs: Any
+) -> None:
     from geo.importers import run_import
 
     report = run_import(_engine(ctx), importer=importer, path=path, **kwargs)
@@ -139,8 +158,13 @@ def serve(ctx: click.Context, host: str | None, port: int | None, reload: bool) 
 
     settings = _settings(ctx)
     if reload:
-        uvicorn.run("api.app:app_from_env", factory=True, host=host or settings.host,
-                    port=port or settings.port, reload=True)
+        uvicorn.run(
+            "api.app:app_from_env",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            reload=True,
+        )
         return
     from api.app import create_app
 
