@@ -1,0 +1,87 @@
+"""The application factory. Nothing connects or reads settings at import time.
+
+``create_app(settings)`` is what ``crossings serve`` and the tests call; ``app_from_env`` is the
+zero-argument factory for ``uvicorn --factory --reload``. The engine (and its pool) is created in
+the lifespan, kept on ``app.state.engine`` and disposed at shutdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api.errors import RequestContextMiddleware, add_exception_handlers
+from api.routers import corridors, incidents, meta
+from api.settings import Settings
+from geo.db import create_engine
+
+DESCRIPTION = """\
+Deaths, disappearances, pushbacks and violence against people on the move at borders and on sea
+routes, worldwide, as GeoJSON.
+
+Errors are `application/problem+json` (RFC 9457). Data: IOM Missing Migrants Project and
+partner sources; boundaries made with Natural Earth.
+"""
+
+
+def _version() -> str:
+    try:
+        return package_version("crossings")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0.0.0"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A configured app; the database pool opens with the lifespan, not here."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(
+            settings.sqlalchemy_url,
+            pool_size=settings.pool_size,
+            pool_timeout_s=settings.pool_timeout_s,
+            connect_timeout_s=settings.connect_timeout_s,
+            statement_timeout_ms=settings.statement_timeout_ms,
+            application_name="crossings-api",
+        )
+        app.state.engine = engine
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="Crossings",
+        description=DESCRIPTION,
+        version=_version(),
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        license_info={"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
+    )
+    app.state.settings = settings
+    add_exception_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    # Added last = outermost, so error responses carry CORS headers too.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "HEAD", "OPTIONS"],
+        allow_headers=["*"],
+        expose_headers=["X-Request-ID"],
+    )
+    for module in (meta, incidents, corridors):
+        app.include_router(module.router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """For ``uvicorn api.app:app_from_env --factory``: settings from the environment."""
+    return create_app(Settings())

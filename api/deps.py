@@ -1,0 +1,175 @@
+"""Request dependencies: the database connection and every shared query parameter.
+
+Each parameter is parsed by a small function that raises ``geo.errors.InvalidInput`` with a
+sentence saying what to send (the idea of tipg's ``dependencies.py``); routes receive typed
+values and stay short. Parsing rules themselves live in ``geo.repo.filters`` so non-HTTP callers
+share them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+import sqlalchemy as sa
+import sqlalchemy.exc as sa_exc
+from fastapi import Depends, Path, Query, Request
+from sqlalchemy.engine import Connection, Engine
+
+from api.settings import Settings
+from geo.errors import InvalidInput, translate_db_error
+from geo.repo.filters import (
+    AT_SEA,
+    CATEGORIES,
+    BBox,
+    Cursor,
+    DateInterval,
+    parse_bbox,
+    parse_categories,
+    parse_country,
+    parse_datetime,
+    parse_slug,
+)
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_conn(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
+    """A pooled connection in a read-only transaction, rolled back when the request ends.
+
+    Read-only because the public API never writes: a bug cannot change data through it.
+    A failure to connect becomes ``DatabaseUnavailable`` (503) here; errors during the query are
+    translated by the exception handlers.
+    """
+    try:
+        conn = engine.connect()
+    except (sa_exc.DBAPIError, sa_exc.TimeoutError) as exc:
+        raise translate_db_error(exc) from exc
+    with conn, conn.begin():
+        conn.execute(sa.text("SET TRANSACTION READ ONLY"))
+        yield conn
+
+
+Conn = Annotated[Connection, Depends(get_conn)]
+
+
+def bbox_param(
+    bbox: Annotated[
+        str | None,
+        Query(
+            description=(
+                "Only incidents inside this box: `minx,miny,maxx,maxy` in WGS84 degrees. "
+                "`minx > maxx` means the box crosses the antimeridian (e.g. `170,-20,-170,-10`)."
+            ),
+            examples=["11,33,16,38"],
+        ),
+    ] = None,
+) -> BBox | None:
+    return parse_bbox(bbox) if bbox is not None else None
+
+
+def datetime_param(
+    datetime: Annotated[
+        str | None,
+        Query(
+            description=(
+                "Event date filter, as in OGC API Features: one RFC 3339 date or date-time, or "
+                "an interval `start/end` with `..` for an open end (`2015-01-01/2015-12-31`, "
+                "`2016-01-01/..`). Both ends are inclusive; date-times count by their UTC day."
+            ),
+            examples=["2015-01-01/2015-12-31"],
+        ),
+    ] = None,
+) -> DateInterval | None:
+    return parse_datetime(datetime) if datetime is not None else None
+
+
+def category_param(
+    category: Annotated[
+        str | None,
+        Query(
+            description=f"One or more of {', '.join(CATEGORIES)}, comma-separated.",
+            examples=["death,disappearance"],
+        ),
+    ] = None,
+) -> tuple[str, ...]:
+    return parse_categories(category) if category is not None else ()
+
+
+def corridor_param(
+    corridor: Annotated[
+        str | None,
+        Query(
+            description="Corridor slug (see `/corridors`); an unknown slug is a 400.",
+            examples=["central-mediterranean"],
+        ),
+    ] = None,
+) -> str | None:
+    return parse_slug(corridor) if corridor is not None else None
+
+
+def country_param(
+    country: Annotated[
+        str | None,
+        Query(
+            description=(
+                "Country the incident happened in: a Natural Earth ADM0_A3 code (e.g. `GRC`, "
+                f"`MEX`; case-insensitive), or `{AT_SEA}` for incidents on water."
+            ),
+            examples=["GRC"],
+        ),
+    ] = None,
+) -> str | None:
+    return parse_country(country) if country is not None else None
+
+
+def slug_path(
+    slug: Annotated[str, Path(description="Corridor slug, e.g. `central-mediterranean`.")],
+) -> str:
+    return parse_slug(slug, parameter="slug")
+
+
+@dataclass(frozen=True)
+class Paging:
+    limit: int
+    cursor: Cursor | None
+
+
+def paging_param(
+    settings: Annotated[Settings, Depends(get_settings)],
+    limit: Annotated[
+        int | None,
+        Query(description="Page size; defaults and maximum are set by the server (see below)."),
+    ] = None,
+    cursor: Annotated[
+        str | None,
+        Query(description="Opaque position from a previous page's `next` link; do not build it."),
+    ] = None,
+) -> Paging:
+    """``limit`` within 1..max_limit (400 otherwise, not silently capped) and a decoded cursor."""
+    size = settings.default_limit if limit is None else limit
+    if not 1 <= size <= settings.max_limit:
+        raise InvalidInput(
+            f"limit must be between 1 and {settings.max_limit}; got {limit}. "
+            "Use the 'next' link to page through larger results.",
+            parameter="limit",
+        )
+    return Paging(size, Cursor.decode(cursor) if cursor is not None else None)
+
+
+BBoxDep = Annotated[BBox | None, Depends(bbox_param)]
+IntervalDep = Annotated[DateInterval | None, Depends(datetime_param)]
+CategoriesDep = Annotated[tuple[str, ...], Depends(category_param)]
+CorridorDep = Annotated[str | None, Depends(corridor_param)]
+CountryDep = Annotated[str | None, Depends(country_param)]
+SlugDep = Annotated[str, Depends(slug_path)]
+PagingDep = Annotated[Paging, Depends(paging_param)]

@@ -1,0 +1,200 @@
+"""Every error leaves the API as RFC 9457 ``application/problem+json``.
+
+One map from domain exception class to status code, handlers registered in a loop (the idea of
+tipg's ``DEFAULT_STATUS_CODES``). Driver errors are translated once, by
+``geo.errors.translate_db_error``. A 4xx ``detail`` tells the client what to fix; a 5xx ``detail``
+is a fixed sentence and the real cause goes to the server log under the request id, which the
+client also gets (body ``request_id`` and ``X-Request-ID`` header) so the two can be matched.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from http import HTTPStatus
+from typing import Any
+
+import sqlalchemy.exc as sa_exc
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from geo.errors import (
+    CrossingsError,
+    DatabaseError,
+    DatabaseUnavailable,
+    InvalidInput,
+    NotFound,
+    QueryTimeout,
+    translate_db_error,
+)
+
+log = logging.getLogger("crossings.api")
+
+PROBLEM_JSON = "application/problem+json"
+REQUEST_ID_HEADER = "X-Request-ID"
+
+STATUS_CODES: dict[type[CrossingsError], int] = {
+    InvalidInput: 400,
+    NotFound: 404,
+    DatabaseUnavailable: 503,
+    QueryTimeout: 503,
+    DatabaseError: 500,
+    CrossingsError: 500,
+}
+
+# What a client is told for server-side failures; the exception text is only logged.
+SERVER_MESSAGES: dict[type[CrossingsError], str] = {
+    DatabaseUnavailable: "The database is unavailable right now; retry in a few seconds.",
+    QueryTimeout: (
+        "The query took too long and was cancelled; narrow the filters (bbox, datetime) "
+        "or lower the limit."
+    ),
+}
+INTERNAL_MESSAGE = "Internal server error; quote the request_id when reporting it."
+
+
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_JSON
+
+
+def request_id(request: Request) -> str:
+    return str(getattr(request.state, "request_id", "") or uuid.uuid4().hex)
+
+
+def problem(request: Request, status: int, detail: str, **extra: Any) -> ProblemResponse:
+    """An RFC 9457 body; ``type`` is ``about:blank`` so ``title`` is the HTTP reason phrase."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "request_id": request_id(request),
+        **extra,
+    }
+    headers = {"Retry-After": "5"} if status == 503 else None
+    return ProblemResponse(body, status_code=status, headers=headers)
+
+
+def status_for(exc: CrossingsError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS_CODES:
+            return STATUS_CODES[cls]
+    return 500
+
+
+def crossings_error_response(request: Request, exc: CrossingsError) -> ProblemResponse:
+    status = status_for(exc)
+    if status < 500:
+        extra = (
+            {"parameter": exc.parameter} if isinstance(exc, InvalidInput) and exc.parameter else {}
+        )
+        return problem(request, status, str(exc), **extra)
+    log.error(
+        "request %s %s %s failed: %s: %s",
+        request_id(request),
+        request.method,
+        request.url.path,
+        type(exc).__name__,
+        exc,
+    )
+    message = next(
+        (m for cls, m in SERVER_MESSAGES.items() if isinstance(exc, cls)), INTERNAL_MESSAGE
+    )
+    return problem(request, status, message)
+
+
+async def _crossings_handler(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, CrossingsError)
+    return crossings_error_response(request, exc)
+
+
+async def _driver_handler(request: Request, exc: Exception) -> ProblemResponse:
+    return crossings_error_response(request, translate_db_error(exc))
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    kind = {"query": "query parameter", "path": "path parameter", "header": "header"}
+    if len(loc) >= 2 and loc[0] in kind:
+        return f"{kind[loc[0]]} '{'.'.join(str(p) for p in loc[1:])}'"
+    return "'" + ".".join(str(p) for p in loc) + "'"
+
+
+def validation_detail(exc: RequestValidationError) -> str:
+    """FastAPI's error list as one sentence per parameter: where, what, and what was sent."""
+    parts = []
+    for err in exc.errors():
+        text = f"{_where(tuple(err.get('loc', ())))}: {err.get('msg', 'invalid value')}"
+        if "input" in err and err["input"] is not None and not isinstance(err["input"], dict):
+            text += f"; got {err['input']!r}"
+        parts.append(text)
+    return "; ".join(parts) or "invalid request"
+
+
+async def _validation_handler(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, RequestValidationError)
+    return problem(request, 400, validation_detail(exc))
+
+
+async def _http_handler(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"no such path {request.url.path!r}; see / for the available endpoints"
+    response = problem(request, exc.status_code, detail)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def add_exception_handlers(app: FastAPI) -> None:
+    """Register every handler; subclasses are resolved by Starlette along the MRO."""
+    for cls in STATUS_CODES:
+        app.add_exception_handler(cls, _crossings_handler)
+    app.add_exception_handler(sa_exc.DBAPIError, _driver_handler)
+    app.add_exception_handler(sa_exc.TimeoutError, _driver_handler)
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_handler)
+
+
+class RequestContextMiddleware:
+    """Gives each request an id and turns any unhandled exception into a 500 problem.
+
+    Pure ASGI (not ``BaseHTTPMiddleware``) so the id is in ``scope['state']`` for every later
+    handler, and so an unknown exception never reaches the client as a traceback.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        rid = incoming if 0 < len(incoming) <= 128 and incoming.isprintable() else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = rid
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message.setdefault("headers", [])
+                message["headers"] = [
+                    *message["headers"],
+                    (REQUEST_ID_HEADER.lower().encode(), rid.encode("latin-1")),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            log.exception("request %s %s: unhandled %s", rid, scope.get("path"), type(exc).__name__)
+            if started:
+                raise
+            request = Request(scope)
+            await problem(request, 500, INTERNAL_MESSAGE)(scope, receive, send_with_id)

@@ -1,0 +1,36 @@
+"""Every ``links`` array is built here, from the request the client actually made.
+
+URLs come from ``request.url`` / ``request.url_for`` so they honour the host, scheme and
+``root_path`` the client used (behind a proxy too), and a ``next`` link keeps every filter.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from api.models import Link
+
+GEOJSON = "application/geo+json"
+JSON = "application/json"
+
+
+def self_link(request: Request, media_type: str = JSON, title: str | None = None) -> Link:
+    return Link(href=str(request.url), rel="self", type=media_type, title=title)
+
+
+def page_links(request: Request, *, next_token: str | None, media_type: str) -> list[Link]:
+    """``self`` and, when more rows exist, ``next`` (the same query with the cursor moved).
+
+    No ``prev``: keyset pages are walked forwards; a client keeps its own history.
+    """
+    links = [self_link(request, media_type)]
+    if next_token is not None:
+        href = request.url.include_query_params(cursor=next_token)
+        links.append(Link(href=str(href), rel="next", type=media_type, title="Next page"))
+    return links
+
+
+def route_link(
+    request: Request, name: str, rel: str, media_type: str, title: str, **path: str
+) -> Link:
+    return Link(href=str(request.url_for(name, **path)), rel=rel, type=media_type, title=title)

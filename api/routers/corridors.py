@@ -1,0 +1,121 @@
+"""``/corridors``: the corridor catalogue with incident totals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from api.deps import Conn, IntervalDep, SlugDep
+from api.errors import PROBLEM_JSON
+from api.links import GEOJSON, JSON, route_link, self_link
+from api.models import Corridor, CorridorFeature, CorridorList, CorridorTotals, Link, Problem
+from geo.repo import corridors as repo
+
+router = APIRouter(tags=["corridors"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Invalid parameter."},
+    503: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Database unavailable."},
+}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "No such corridor."},
+}
+_DATETIME_NOTE = " With `datetime`, totals count only incidents whose event date is inside it."
+
+
+def _corridor(request: Request, row: Any) -> Corridor:
+    slug = row["slug"]
+    return Corridor(
+        slug=slug,
+        name=row["name"],
+        kind=row["kind"],
+        region=row["region"],
+        description=row["description"],
+        countries=list(row["countries"]),
+        mmp_routes=list(row["mmp_routes"]),
+        area_km2=row["area_km2"],
+        catalogue_version=row["catalogue_version"],
+        totals=CorridorTotals(
+            incidents=row["incidents"],
+            dead=row["dead"],
+            missing=row["missing"],
+            dead_and_missing=row["dead_and_missing"],
+            first_event_date=row["first_event_date"],
+            last_event_date=row["last_event_date"],
+        ),
+        links=[
+            route_link(request, "get_corridor", "self", JSON, "This corridor", slug=slug),
+            route_link(request, "get_corridor_feature", "alternate", GEOJSON, "Outline", slug=slug),
+            Link(
+                href=str(request.url_for("list_incidents").include_query_params(corridor=slug)),
+                rel="items",
+                type=GEOJSON,
+                title="Incidents in this corridor",
+            ),
+        ],
+    )
+
+
+@router.get(
+    "/corridors",
+    name="list_corridors",
+    summary="Corridors with incident totals",
+    description=(
+        "Every corridor of the catalogue (by slug) with the number of public incidents inside "
+        "it, their dead, missing and dead-and-missing sums and first/last event date."
+        + _DATETIME_NOTE
+    ),
+    response_model=CorridorList,
+    responses=_ERRORS,
+)
+def list_corridors(request: Request, conn: Conn, interval: IntervalDep) -> CorridorList:
+    items = [_corridor(request, row) for row in repo.list_corridors(conn, interval=interval)]
+    return CorridorList(
+        corridors=items,
+        numberMatched=len(items),
+        numberReturned=len(items),
+        timeStamp=datetime.now(UTC),
+        links=[self_link(request)],
+    )
+
+
+@router.get(
+    "/corridors/{slug}",
+    name="get_corridor",
+    summary="One corridor with incident totals",
+    description="One corridor's attributes and totals, without its outline." + _DATETIME_NOTE,
+    response_model=Corridor,
+    responses={**_ERRORS, **_NOT_FOUND},
+)
+def get_corridor(request: Request, conn: Conn, slug: SlugDep, interval: IntervalDep) -> Corridor:
+    return _corridor(request, repo.get_corridor(conn, slug=slug, interval=interval))
+
+
+@router.get(
+    "/corridors/{slug}/feature",
+    name="get_corridor_feature",
+    summary="One corridor as a GeoJSON Feature (outline + totals)",
+    description=(
+        "The corridor's (multi)polygon outline with the same properties as `/corridors/{slug}`, "
+        "as a GeoJSON Feature whose `bbox` is the outline's extent." + _DATETIME_NOTE
+    ),
+    response_model=CorridorFeature,
+    response_model_exclude_none=True,
+    responses={200: {"content": {GEOJSON: {}}}, **_ERRORS, **_NOT_FOUND},
+)
+def get_corridor_feature(
+    request: Request, conn: Conn, slug: SlugDep, interval: IntervalDep
+) -> CorridorFeature:
+    props = _corridor(request, repo.get_corridor(conn, slug=slug, interval=interval))
+    geometry, bbox = repo.corridor_geometry(conn, slug=slug)
+    return CorridorFeature.model_validate(
+        {
+            "type": "Feature",
+            "id": slug,
+            "bbox": bbox,
+            "geometry": geometry,
+            "properties": props.model_dump(),
+        }
+    )

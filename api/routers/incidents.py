@@ -1,0 +1,135 @@
+"""``/incidents``: the public incident layer as GeoJSON."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import h3
+from fastapi import APIRouter, Path, Request, Response
+
+from api.deps import BBoxDep, CategoriesDep, Conn, CorridorDep, CountryDep, IntervalDep, PagingDep
+from api.errors import PROBLEM_JSON
+from api.links import GEOJSON, page_links, self_link
+from api.models import IncidentCollection, IncidentFeature, Problem
+from geo.repo import incidents as repo
+from geo.repo.filters import parse_uuid
+
+router = APIRouter(tags=["incidents"])
+
+_PROPERTIES = (
+    "date_precision", "category", "dead", "missing", "dead_and_missing", "survivors",
+    "injured", "pushed_back", "women", "men", "children", "cause", "location", "country",
+    "sea_area", "border", "border_distance_km", "coast_distance_km", "corridor",
+    "uncertainty_m", "source", "source_name", "route", "review_state",
+)  # fmt: skip
+
+
+def _h3_hex(cell: int | None) -> str | None:
+    """Until ``geo.h3index`` lands: the H3 string form of a BIGINT cell."""
+    return h3.int_to_str(cell) if cell is not None else None
+
+
+def feature(row: Any) -> dict[str, Any]:
+    """A plain-dict GeoJSON Feature: cheap enough to build 10,000 per request."""
+    props = {name: row[name] for name in _PROPERTIES}
+    props["date"] = row["event_date"].isoformat() if row["event_date"] else None
+    props["h3"] = _h3_hex(row["h3_cell"])
+    geometry = (
+        {"type": "Point", "coordinates": [row["lon"], row["lat"]]}
+        if row["lon"] is not None
+        else None
+    )
+    return {"type": "Feature", "id": str(row["id"]), "geometry": geometry, "properties": props}
+
+
+def _geojson(body: dict[str, Any]) -> Response:
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=str)
+    return Response(text, media_type=GEOJSON)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Invalid parameter."},
+    503: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Database unavailable."},
+}
+
+
+@router.get(
+    "/incidents",
+    name="list_incidents",
+    summary="Incidents as a GeoJSON FeatureCollection",
+    description=(
+        "Public incidents (deaths, disappearances, pushbacks, violence, detention) ordered by "
+        "event date then id, undated incidents last. Filters combine with AND. Incidents "
+        "without coordinates are included with `geometry: null` unless `bbox` is given. "
+        "Page with the `next` link (a keyset cursor): pages stay consistent while data is "
+        "added. `numberMatched` counts every page."
+    ),
+    response_model=IncidentCollection,
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}}}, **_ERRORS},
+)
+def list_incidents(
+    request: Request,
+    conn: Conn,
+    bbox: BBoxDep,
+    interval: IntervalDep,
+    categories: CategoriesDep,
+    corridor: CorridorDep,
+    country: CountryDep,
+    paging: PagingDep,
+) -> Response:
+    flt = repo.IncidentFilter(
+        bbox=bbox, interval=interval, categories=categories, corridor=corridor, country=country
+    )
+    page = repo.list_incidents(conn, flt=flt, limit=paging.limit, cursor=paging.cursor)
+    token = page.next_cursor.encode() if page.next_cursor else None
+    links = page_links(request, next_token=token, media_type=GEOJSON)
+    return _geojson(
+        {
+            "type": "FeatureCollection",
+            "numberMatched": page.number_matched,
+            "numberReturned": len(page.rows),
+            "timeStamp": _now(),
+            "links": [link.model_dump(exclude_none=True) for link in links],
+            "features": [feature(row) for row in page.rows],
+        }
+    )
+
+
+@router.get(
+    "/incidents/{id}",
+    name="get_incident",
+    summary="One incident as a GeoJSON Feature",
+    description="A public incident by its UUID. Hidden or rejected incidents are a 404.",
+    response_model=IncidentFeature,
+    response_class=Response,
+    responses={
+        200: {"content": {GEOJSON: {}}},
+        404: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "No such incident."},
+        **_ERRORS,
+    },
+)
+def get_incident(
+    request: Request,
+    conn: Conn,
+    id: Annotated[str, Path(description="Incident UUID.")],
+) -> Response:
+    ident: uuid.UUID = parse_uuid(id)
+    body = feature(repo.get_incident(conn, id=ident))
+    body["links"] = [
+        self_link(request, GEOJSON).model_dump(exclude_none=True),
+        {
+            "href": str(request.url_for("list_incidents")),
+            "rel": "collection",
+            "type": GEOJSON,
+            "title": "All incidents",
+        },
+    ]
+    return _geojson(body)

@@ -1,0 +1,56 @@
+"""Corridors (the catalogue of migration routes) with incident totals computed in SQL."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from geo.db import load_sql
+from geo.errors import NotFound
+from geo.repo.filters import DateInterval
+
+Row = RowMapping  # read-only, name-keyed
+
+
+def _query(conn: Connection, *, interval: DateInterval | None, slug: str | None) -> list[Row]:
+    incident_filter = ""
+    params: dict[str, Any] = {}
+    if interval is not None and interval.start is not None:
+        incident_filter += " AND i.event_date >= :date_start"
+        params["date_start"] = interval.start
+    if interval is not None and interval.end is not None:
+        incident_filter += " AND i.event_date <= :date_end"
+        params["date_end"] = interval.end
+    corridor_filter = ""
+    if slug is not None:
+        corridor_filter = " AND c.slug = :slug"
+        params["slug"] = slug
+    query = load_sql("geo", "repo_corridors.sql").format(
+        incident_filter=incident_filter, corridor_filter=corridor_filter
+    )
+    return [r._mapping for r in conn.execute(sa.text(query), params)]
+
+
+def list_corridors(conn: Connection, *, interval: DateInterval | None = None) -> list[Row]:
+    """Every corridor, by slug, with totals restricted to ``interval`` when given."""
+    return _query(conn, interval=interval, slug=None)
+
+
+def get_corridor(conn: Connection, *, slug: str, interval: DateInterval | None = None) -> Row:
+    rows = _query(conn, interval=interval, slug=slug)
+    if not rows:
+        raise NotFound(f"no corridor with slug {slug!r}; see /corridors for the list")
+    return rows[0]
+
+
+def corridor_geometry(conn: Connection, *, slug: str) -> tuple[dict[str, Any], list[float]]:
+    """The outline as a GeoJSON geometry dict and its ``[minx, miny, maxx, maxy]``."""
+    row = conn.execute(sa.text(load_sql("geo", "repo_corridor_geometry.sql")), {"slug": slug})
+    found = row.first()
+    if found is None:
+        raise NotFound(f"no corridor with slug {slug!r}; see /corridors for the list")
+    m = found._mapping
+    return json.loads(m["geometry"]), [m["minx"], m["miny"], m["maxx"], m["maxy"]]

@@ -1,0 +1,195 @@
+"""Filter values shared by every read query, parsed from the text a client sends.
+
+Parsing lives here, not in the API, so the CLI, map builders and later OGC endpoints reject the
+same inputs with the same words. Every failure is an ``InvalidInput`` that says what to send.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from geo.errors import InvalidInput
+
+CATEGORIES = ("death", "disappearance", "pushback", "violence", "detention", "other")
+AT_SEA = "at_sea"
+
+_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_ISO3 = re.compile(r"^[A-Z0-9]{3}$")
+_BBOX_HINT = "bbox must be minx,miny,maxx,maxy with -180<=x<=180, -90<=y<=90 and miny<=maxy"
+
+
+@dataclass(frozen=True)
+class BBox:
+    """A lon/lat box; ``minx > maxx`` means it crosses the antimeridian."""
+
+    minx: float
+    miny: float
+    maxx: float
+    maxy: float
+
+    @property
+    def crosses_antimeridian(self) -> bool:
+        return self.minx > self.maxx
+
+    def envelopes(self) -> list[tuple[float, float, float, float]]:
+        """One envelope, or two (east and west of 180°) for a box across the antimeridian."""
+        if not self.crosses_antimeridian:
+            return [(self.minx, self.miny, self.maxx, self.maxy)]
+        return [(self.minx, self.miny, 180.0, self.maxy), (-180.0, self.miny, self.maxx, self.maxy)]
+
+
+def parse_bbox(text: str) -> BBox:
+    """``"minx,miny,maxx,maxy"`` in WGS84 degrees.
+
+    >>> parse_bbox("170,-20,-170,-10").crosses_antimeridian
+    True
+    """
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise InvalidInput(f"{_BBOX_HINT}; got {text!r}", parameter="bbox") from None
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise InvalidInput(f"{_BBOX_HINT}; got {text!r}", parameter="bbox")
+    minx, miny, maxx, maxy = values
+    if not (-180 <= minx <= 180 and -180 <= maxx <= 180):
+        raise InvalidInput(f"{_BBOX_HINT}; longitude out of range in {text!r}", parameter="bbox")
+    if not (-90 <= miny <= 90 and -90 <= maxy <= 90):
+        raise InvalidInput(f"{_BBOX_HINT}; latitude out of range in {text!r}", parameter="bbox")
+    if miny > maxy:
+        raise InvalidInput(f"{_BBOX_HINT}; miny is greater than maxy in {text!r}", parameter="bbox")
+    return BBox(minx, miny, maxx, maxy)
+
+
+@dataclass(frozen=True)
+class DateInterval:
+    """Inclusive calendar-day bounds on ``event_date``; ``None`` is an open end."""
+
+    start: date | None
+    end: date | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.start is None and self.end is None
+
+
+_DATETIME_HINT = (
+    "datetime must be an RFC 3339 date or date-time (2015-06-01 or 2015-06-01T00:00:00Z) or an "
+    "interval start/end where either end may be '..' (2015-01-01/2015-12-31, ../2016-01-01)"
+)
+
+
+def _parse_instant(text: str) -> date:
+    """A date, or a date-time reduced to its UTC calendar day (event dates are days)."""
+    try:
+        if "T" not in text.upper() and len(text) == 10:
+            return date.fromisoformat(text)
+        value = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        raise InvalidInput(f"{_DATETIME_HINT}; got {text!r}", parameter="datetime") from None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.date()
+
+
+def parse_datetime(text: str) -> DateInterval:
+    """An OGC API Features ``datetime`` value: one instant, or ``start/end`` with open ends."""
+    text = text.strip()
+    if "/" not in text:
+        if text in ("", ".."):
+            raise InvalidInput(f"{_DATETIME_HINT}; got {text!r}", parameter="datetime")
+        day = _parse_instant(text)
+        return DateInterval(day, day)
+    pieces = text.split("/")
+    if len(pieces) != 2:
+        raise InvalidInput(f"{_DATETIME_HINT}; got {text!r}", parameter="datetime")
+    start, end = (None if p in ("", "..") else _parse_instant(p) for p in pieces)
+    if start and end and start > end:
+        raise InvalidInput(
+            f"datetime interval starts after it ends ({start} > {end}); got {text!r}",
+            parameter="datetime",
+        )
+    return DateInterval(start, end)
+
+
+def parse_categories(text: str) -> tuple[str, ...]:
+    """One category or a comma-separated list of them."""
+    values = tuple(dict.fromkeys(v.strip().lower() for v in text.split(",") if v.strip()))
+    unknown = [v for v in values if v not in CATEGORIES]
+    if not values or unknown:
+        raise InvalidInput(
+            f"category must be one or more of {', '.join(CATEGORIES)} (comma-separated); "
+            f"got {text!r}",
+            parameter="category",
+        )
+    return values
+
+
+def parse_slug(text: str, *, parameter: str = "corridor") -> str:
+    """A corridor slug: lowercase letters and digits joined by single hyphens."""
+    if not _SLUG.match(text):
+        raise InvalidInput(
+            f"{parameter} must be a slug like 'central-mediterranean' (a-z, 0-9, single hyphens); "
+            f"got {text!r}",
+            parameter=parameter,
+        )
+    return text
+
+
+def parse_country(text: str) -> str:
+    """A Natural Earth ADM0_A3 code (case-insensitive, e.g. GRC) or ``at_sea``."""
+    value = text.strip()
+    if value.lower() == AT_SEA:
+        return AT_SEA
+    if not _ISO3.match(value.upper()):
+        raise InvalidInput(
+            f"country must be a three-letter country code (Natural Earth ADM0_A3, e.g. GRC, MEX) "
+            f"or 'at_sea'; got {text!r}",
+            parameter="country",
+        )
+    return value.upper()
+
+
+def parse_uuid(text: str, *, parameter: str = "id") -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise InvalidInput(
+            f"{parameter} must be a UUID like 3f2b8a52-1c4e-4d6a-9b1f-0a1b2c3d4e5f; got {text!r}",
+            parameter=parameter,
+        ) from None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Keyset position: the (event_date, id) of the last row of the previous page."""
+
+    event_date: date | None
+    id: uuid.UUID
+
+    def encode(self) -> str:
+        payload = json.dumps(
+            [self.event_date.isoformat() if self.event_date else None, str(self.id)],
+            separators=(",", ":"),
+        )
+        return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        """The inverse of ``encode``; anything else is a client error, not a crash."""
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            day, ident = json.loads(raw)
+            return cls(date.fromisoformat(day) if day is not None else None, uuid.UUID(ident))
+        except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+            raise InvalidInput(
+                "cursor is not valid; follow the 'next' link of a previous page unchanged",
+                parameter="cursor",
+            ) from None

@@ -1,0 +1,133 @@
+"""Public incidents: filtered, keyset-paged lists and single look-ups.
+
+Only ``sensitivity = 'public'`` and not ``rejected`` rows are ever read (the predicate is in the
+SQL file, not in a caller), so no endpoint can forget it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from geo.db import load_sql
+from geo.errors import InvalidInput, NotFound
+from geo.repo.filters import BBox, Cursor, DateInterval
+
+Row = RowMapping  # read-only, name-keyed
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    """What a client may filter incidents on; every field is optional."""
+
+    bbox: BBox | None = None
+    interval: DateInterval | None = None
+    categories: Sequence[str] = ()
+    corridor: str | None = None
+    country: str | None = None
+
+
+@dataclass
+class IncidentPage:
+    rows: list[Row]
+    number_matched: int
+    next_cursor: Cursor | None = field(default=None)
+
+
+def filter_sql(flt: IncidentFilter, *, corridor_id: int | None) -> tuple[str, dict[str, Any]]:
+    """``AND ...`` predicates on alias ``i`` and their bound values.
+
+    Shared with later aggregate queries (heatmaps, clusters) so they filter identically.
+    """
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    if flt.bbox is not None:
+        boxes = []
+        for n, (minx, miny, maxx, maxy) in enumerate(flt.bbox.envelopes()):
+            boxes.append(f"i.geom && ST_MakeEnvelope(:bx{n}0, :bx{n}1, :bx{n}2, :bx{n}3, 4326)")
+            params.update({f"bx{n}0": minx, f"bx{n}1": miny, f"bx{n}2": maxx, f"bx{n}3": maxy})
+        clauses.append("(" + " OR ".join(boxes) + ")")
+    if flt.interval is not None and flt.interval.start is not None:
+        clauses.append("i.event_date >= :date_start")
+        params["date_start"] = flt.interval.start
+    if flt.interval is not None and flt.interval.end is not None:
+        clauses.append("i.event_date <= :date_end")
+        params["date_end"] = flt.interval.end
+    if flt.categories:
+        clauses.append("i.category = ANY(:categories)")
+        params["categories"] = list(flt.categories)
+    if flt.corridor is not None:
+        clauses.append("i.corridor_id = :corridor_id")
+        params["corridor_id"] = corridor_id
+    if flt.country is not None:
+        clauses.append("i.country = :country")
+        params["country"] = flt.country
+    return "".join(f"\n  AND {c}" for c in clauses), params
+
+
+def corridor_id(conn: Connection, slug: str) -> int:
+    """The id of a corridor; an unknown slug is the caller's mistake, so name the known ones."""
+    found = conn.execute(sa.text("SELECT id FROM corridors WHERE slug = :slug"), {"slug": slug})
+    ident = found.scalar_one_or_none()
+    if ident is None:
+        known = conn.execute(sa.text("SELECT slug FROM corridors ORDER BY slug")).scalars().all()
+        hint = ", ".join(known) if known else "none loaded"
+        raise InvalidInput(
+            f"unknown corridor {slug!r}; known corridors: {hint} (see /corridors)",
+            parameter="corridor",
+        )
+    return int(ident)
+
+
+_KEYSET = {
+    # After a dated row: later dates, same date with a larger id, then all undated rows.
+    True: "AND ((i.event_date, i.id) > (:after_date, :after_id) OR i.event_date IS NULL)",
+    # After an undated row: only undated rows with a larger id (they sort last).
+    False: "AND i.event_date IS NULL AND i.id > :after_id",
+}
+
+
+def list_incidents(
+    conn: Connection, *, flt: IncidentFilter, limit: int, cursor: Cursor | None = None
+) -> IncidentPage:
+    """One page in (event_date, id) order, undated incidents last, plus the total match count.
+
+    Keyset paging (``cursor``) keeps pages consistent while rows are added and stays fast deep
+    into the result, unlike OFFSET.
+    """
+    cid = corridor_id(conn, flt.corridor) if flt.corridor is not None else None
+    where, params = filter_sql(flt, corridor_id=cid)
+    page_where = where
+    page_params = dict(params, limit=limit + 1)
+    if cursor is not None:
+        page_where += "\n  " + _KEYSET[cursor.event_date is not None]
+        page_params.update(after_date=cursor.event_date, after_id=cursor.id)
+    query = (
+        load_sql("geo", "repo_incidents.sql")
+        + page_where
+        + "\nORDER BY i.event_date, i.id\nLIMIT :limit"
+    )
+    rows = [r._mapping for r in conn.execute(sa.text(query), page_params)]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if cursor is None and not more:
+        matched = len(rows)  # the whole result fits on the first page: no count needed
+    else:
+        count_sql = load_sql("geo", "repo_incidents_count.sql") + where
+        matched = int(conn.execute(sa.text(count_sql), params).scalar_one())
+    next_cursor = Cursor(rows[-1]["event_date"], rows[-1]["id"]) if more else None
+    return IncidentPage(rows=rows, number_matched=matched, next_cursor=next_cursor)
+
+
+def get_incident(conn: Connection, *, id: uuid.UUID) -> Row:
+    """One public incident; hidden or rejected ones are indistinguishable from missing ones."""
+    query = load_sql("geo", "repo_incidents.sql") + "\n  AND i.id = :id"
+    row = conn.execute(sa.text(query), {"id": id}).first()
+    if row is None:
+        raise NotFound(f"no public incident with id {id}")
+    return row._mapping

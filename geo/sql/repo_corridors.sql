@@ -1,0 +1,38 @@
+-- Corridors with totals over their public, non-rejected incidents. The caller fills
+-- {incident_filter} (date bounds on i.event_date) and {corridor_filter} (one slug), both fixed
+-- fragments with bound values.
+SELECT
+    c.slug,
+    c.name,
+    c.kind,
+    c.region,
+    c.description,
+    c.countries,
+    c.mmp_routes,
+    c.area_km2,
+    c.catalogue_version,
+    coalesce(t.incidents, 0)         AS incidents,
+    coalesce(t.dead, 0)              AS dead,
+    coalesce(t.missing, 0)           AS missing,
+    coalesce(t.dead_and_missing, 0)  AS dead_and_missing,
+    t.first_event_date,
+    t.last_event_date
+FROM corridors AS c
+LEFT JOIN (
+    SELECT
+        i.corridor_id,
+        count(*)                 AS incidents,
+        sum(i.dead)              AS dead,
+        sum(i.missing)           AS missing,
+        sum(i.dead_and_missing)  AS dead_and_missing,
+        min(i.event_date)        AS first_event_date,
+        max(i.event_date)        AS last_event_date
+    FROM incidents AS i
+    WHERE i.corridor_id IS NOT NULL
+      AND i.sensitivity = 'public'
+      AND i.review_state <> 'rejected'
+      {incident_filter}
+    GROUP BY i.corridor_id
+) AS t ON t.corridor_id = c.id
+WHERE true {corridor_filter}
+ORDER BY c.slug

@@ -1,0 +1,38 @@
+-- Public incidents, one row per feature. The Python caller appends filter predicates to the
+-- WHERE clause (fixed fragments, bound values) so that every query the planner sees is exact
+-- and can use the GiST (geom) and B-tree (event_date, id), (category), (country),
+-- (corridor_id) indexes. Raw JSONB and non-public columns are never selected.
+SELECT
+    i.id,
+    ST_X(i.geom)            AS lon,
+    ST_Y(i.geom)            AS lat,
+    i.event_date,
+    i.date_precision,
+    i.category,
+    i.dead,
+    i.missing,
+    i.dead_and_missing,
+    i.survivors,
+    i.injured,
+    i.pushed_back,
+    i.women,
+    i.men,
+    i.children,
+    i.cause,
+    i.location_text         AS location,
+    i.country,
+    i.sea_area,
+    i.border_pair           AS border,
+    i.border_distance_km,
+    i.coast_distance_km,
+    c.slug                  AS corridor,
+    i.h3_cell,
+    i.uncertainty_m,
+    i.source,
+    i.source_name,
+    i.route_text            AS route,
+    i.review_state
+FROM incidents AS i
+LEFT JOIN corridors AS c ON c.id = i.corridor_id
+WHERE i.sensitivity = 'public'
+  AND i.review_state <> 'rejected'

@@ -1,0 +1,262 @@
+"""``/incidents``: GeoJSON shape, every filter, keyset paging, privacy."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+import h3
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from api.models import IncidentCollection, IncidentFeature
+from tests.test_api_data import FUTURE, insert_corridor, insert_incident
+
+pytestmark = pytest.mark.anyio
+
+
+async def _ids(client: httpx.AsyncClient, **params: Any) -> set[str]:
+    response = await client.get("/incidents", params={"datetime": FUTURE, **params})
+    assert response.status_code == 200, response.text
+    return {f["id"] for f in response.json()["features"]}
+
+
+async def test_feature_collection_is_valid_geojson_with_all_properties(
+    client: httpx.AsyncClient, conn: Connection
+) -> None:
+    cid = insert_corridor(conn, "zz-test-shape")
+    cell = h3.str_to_int(h3.latlng_to_cell(35.0, 25.0, 9))
+    ident = insert_incident(
+        conn, dead=3, missing=2, survivors=10, country="at_sea", sea_area="Aegean Sea",
+        border_pair="GRC-TUR", border_distance_km=12.5, coast_distance_km=3.25,
+        corridor_id=cid, h3_cell=cell, h3_res=9, uncertainty_m=500.0, cause="Drowning",
+        location_text="off Lesvos", route_text="Eastern Mediterranean", source_name="UNHCR",
+        date_precision="day",
+    )  # fmt: skip
+    response = await client.get("/incidents", params={"datetime": FUTURE})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/geo+json")
+    body = response.json()
+    collection = IncidentCollection.model_validate(body)
+    assert collection.numberReturned == len(collection.features) == collection.numberMatched == 1
+    assert {link.rel for link in collection.links} == {"self"}
+    feature = body["features"][0]
+    assert feature["id"] == str(ident)
+    assert feature["geometry"] == {"type": "Point", "coordinates": [25.0, 35.0]}
+    assert feature["properties"] == {
+        "date": "2091-06-01", "date_precision": "day", "category": "death", "dead": 3,
+        "missing": 2, "dead_and_missing": 5, "survivors": 10, "injured": None,
+        "pushed_back": None, "women": None, "men": None, "children": None, "cause": "Drowning",
+        "location": "off Lesvos", "country": "at_sea", "sea_area": "Aegean Sea",
+        "border": "GRC-TUR", "border_distance_km": 12.5, "coast_distance_km": 3.25,
+        "corridor": "zz-test-shape", "h3": h3.int_to_str(cell), "uncertainty_m": 500.0,
+        "source": "test-api", "source_name": "UNHCR", "route": "Eastern Mediterranean",
+        "review_state": "unreviewed",
+    }  # fmt: skip
+    assert "raw-json-must-not-leak" not in response.text
+
+
+async def test_sample_data_serves_as_valid_geojson(client: httpx.AsyncClient) -> None:
+    """Whatever the session database holds (the MMP sample) validates against the model."""
+    response = await client.get("/incidents", params={"limit": 500})
+    assert response.status_code == 200
+    collection = IncidentCollection.model_validate(response.json())
+    assert collection.numberReturned == len(collection.features) <= 500
+    assert collection.numberMatched >= collection.numberReturned
+
+
+async def test_private_and_rejected_incidents_are_never_served(
+    client: httpx.AsyncClient, conn: Connection
+) -> None:
+    public = insert_incident(conn)
+    restricted = insert_incident(conn, sensitivity="restricted")
+    rejected = insert_incident(conn, review_state="rejected")
+    assert await _ids(client) == {str(public)}
+    for hidden in (restricted, rejected):
+        response = await client.get(f"/incidents/{hidden}")
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_incident_without_coordinates_has_null_geometry_and_no_bbox_match(
+    client: httpx.AsyncClient, conn: Connection
+) -> None:
+    ident = insert_incident(conn, lon=None, lat=None)
+    body = (await client.get("/incidents", params={"datetime": FUTURE})).json()
+    assert [f["geometry"] for f in body["features"] if f["id"] == str(ident)] == [None]
+    assert str(ident) not in await _ids(client, bbox="-180,-90,180,90")
+
+
+async def test_bbox_filter(client: httpx.AsyncClient, conn: Connection) -> None:
+    inside = insert_incident(conn, lon=25.0, lat=35.0)
+    on_edge = insert_incident(conn, lon=26.0, lat=36.0)
+    insert_incident(conn, lon=-100.0, lat=30.0)
+    assert await _ids(client, bbox="24,34,26,36") == {str(inside), str(on_edge)}
+    assert await _ids(client, bbox=" 24.5 , 34.5, 25.5 ,35.5") == {str(inside)}
+
+
+async def test_bbox_across_the_antimeridian(client: httpx.AsyncClient, conn: Connection) -> None:
+    east = insert_incident(conn, lon=179.5, lat=-17.0)
+    west = insert_incident(conn, lon=-179.5, lat=-17.0)
+    insert_incident(conn, lon=0.0, lat=-17.0)  # the "inside" of a naive minx>maxx box
+    insert_incident(conn, lon=179.5, lat=10.0)  # right longitude, wrong latitude
+    assert await _ids(client, bbox="179,-20,-179,-10") == {str(east), str(west)}
+    assert await _ids(client, bbox="179,-20,180,-10") == {str(east)}
+
+
+async def test_datetime_forms(client: httpx.AsyncClient, conn: Connection) -> None:
+    early = insert_incident(conn, event_date=date(2091, 1, 15))
+    mid = insert_incident(conn, event_date=date(2091, 6, 1))
+    late = insert_incident(conn, event_date=date(2092, 3, 1))
+    every = {str(early), str(mid), str(late)}
+
+    async def ids(value: str) -> set[str]:
+        response = await client.get("/incidents", params={"datetime": value, "limit": 10000})
+        assert response.status_code == 200, response.text
+        return {f["id"] for f in response.json()["features"]} & every
+
+    assert await ids("2091-06-01") == {str(mid)}
+    assert await ids("2091-06-01T12:30:00Z") == {str(mid)}
+    assert await ids("2091-06-02T01:00:00+03:00") == {str(mid)}  # 2091-06-01 in UTC
+    assert await ids("2091-01-15/2091-06-01") == {str(early), str(mid)}  # inclusive ends
+    assert await ids("2091-02-01/..") == {str(mid), str(late)}
+    assert await ids("2091-02-01/") == {str(mid), str(late)}
+    assert await ids("../2091-06-01") == {str(early), str(mid)}
+    assert await ids("2091-01-01T00:00:00Z/2091-12-31T23:59:59Z") == {str(early), str(mid)}
+    assert await ids("../..") == every
+
+
+async def test_category_filter(client: httpx.AsyncClient, conn: Connection) -> None:
+    death = insert_incident(conn, category="death")
+    pushback = insert_incident(conn, category="pushback", pushed_back=40)
+    insert_incident(conn, category="violence")
+    assert await _ids(client, category="pushback") == {str(pushback)}
+    assert await _ids(client, category="death,PUSHBACK") == {str(death), str(pushback)}
+
+
+async def test_corridor_filter(client: httpx.AsyncClient, conn: Connection) -> None:
+    a = insert_corridor(conn, "zz-test-a")
+    b = insert_corridor(conn, "zz-test-b")
+    in_a = insert_incident(conn, corridor_id=a)
+    insert_incident(conn, corridor_id=b)
+    insert_incident(conn)
+    assert await _ids(client, corridor="zz-test-a") == {str(in_a)}
+
+
+async def test_unknown_corridor_is_400_listing_known_slugs(
+    client: httpx.AsyncClient, conn: Connection
+) -> None:
+    insert_corridor(conn, "zz-test-known")
+    response = await client.get("/incidents", params={"corridor": "no-such-route"})
+    assert response.status_code == 400
+    problem = response.json()
+    assert "unknown corridor 'no-such-route'" in problem["detail"]
+    assert "zz-test-known" in problem["detail"]
+    assert problem["parameter"] == "corridor"
+
+
+async def test_country_filter_and_at_sea(client: httpx.AsyncClient, conn: Connection) -> None:
+    greece = insert_incident(conn, country="GRC")
+    sea = insert_incident(conn, country="at_sea")
+    insert_incident(conn, country="TUR")
+    assert await _ids(client, country="GRC") == {str(greece)}
+    assert await _ids(client, country="grc") == {str(greece)}
+    assert await _ids(client, country="at_sea") == {str(sea)}
+
+
+async def test_filters_combine_with_and(client: httpx.AsyncClient, conn: Connection) -> None:
+    match = insert_incident(conn, category="death", country="GRC", lon=25, lat=35)
+    insert_incident(conn, category="pushback", country="GRC", lon=25, lat=35)
+    insert_incident(conn, category="death", country="TUR", lon=25, lat=35)
+    insert_incident(conn, category="death", country="GRC", lon=40, lat=35)
+    ids = await _ids(client, category="death", country="GRC", bbox="20,30,30,40")
+    assert ids == {str(match)}
+
+
+async def test_paging_follows_next_links_to_the_end(
+    client: httpx.AsyncClient, conn: Connection
+) -> None:
+    inserted = {str(insert_incident(conn, event_date=date(2091, 1, 1 + n % 5))) for n in range(23)}
+    inserted.add(str(insert_incident(conn, event_date=None)))  # undated: sorted last
+    inserted.add(str(insert_incident(conn, event_date=None)))
+    total = conn.execute(
+        sa.text(
+            "SELECT count(*) FROM incidents WHERE sensitivity = 'public' "
+            "AND review_state <> 'rejected'"
+        )
+    ).scalar_one()
+    url: str | None = "/incidents"
+    params: dict[str, Any] | None = {"limit": 1000}
+    seen: list[str] = []
+    keys: list[tuple[str, str]] = []
+    pages = 0
+    while url is not None:
+        response = await client.get(url, params=params)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["numberMatched"] == total
+        assert body["numberReturned"] == len(body["features"])
+        for feature in body["features"]:
+            seen.append(feature["id"])
+            keys.append((feature["properties"]["date"] or "9999", feature["id"]))
+        nxt = [link["href"] for link in body["links"] if link["rel"] == "next"]
+        url, params = (nxt[0], None) if nxt else (None, None)
+        pages += 1
+        assert pages <= total // 1000 + 2
+    assert len(seen) == len(set(seen)) == total
+    assert inserted <= set(seen)
+    assert keys == sorted(keys), "pages are in (date, id) order, undated last"
+
+
+async def test_small_pages_keep_filters_in_next_link(
+    client: httpx.AsyncClient, conn: Connection
+) -> None:
+    cid = insert_corridor(conn, "zz-test-paging")
+    dated = {
+        str(insert_incident(conn, corridor_id=cid, event_date=date(2091, 1, 1 + n % 3)))
+        for n in range(9)
+    }
+    undated = {str(insert_incident(conn, corridor_id=cid, event_date=None)) for _ in range(2)}
+    insert_incident(conn)  # same dates, other corridor: must never appear
+    url: str | None = "/incidents?corridor=zz-test-paging&limit=4"
+    seen: list[str] = []
+    while url is not None:
+        body = (await client.get(url)).json()
+        assert body["numberMatched"] == 11
+        assert "corridor=zz-test-paging" in body["links"][0]["href"]
+        seen += [f["id"] for f in body["features"]]
+        url = next((link["href"] for link in body["links"] if link["rel"] == "next"), None)
+    assert len(seen) == len(set(seen)) == 11
+    assert set(seen) == dated | undated
+    assert set(seen[-2:]) == undated
+
+
+async def test_limit_above_maximum_is_400_with_the_maximum(client: httpx.AsyncClient) -> None:
+    response = await client.get("/incidents", params={"limit": 10001})
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "limit must be between 1 and 10000; got 10001" in response.json()["detail"]
+    assert (await client.get("/incidents", params={"limit": 0})).status_code == 400
+
+
+async def test_get_one_incident(client: httpx.AsyncClient, conn: Connection) -> None:
+    ident = insert_incident(conn, dead=1)
+    response = await client.get(f"/incidents/{ident}")
+    assert response.status_code == 200
+    feature = IncidentFeature.model_validate(response.json())
+    assert feature.id == str(ident)
+    assert feature.properties is not None and feature.properties.dead == 1
+    assert {link.rel for link in feature.links or []} == {"self", "collection"}
+
+
+async def test_unknown_and_malformed_incident_ids(client: httpx.AsyncClient) -> None:
+    missing = await client.get(f"/incidents/{uuid.uuid4()}")
+    assert missing.status_code == 404
+    assert missing.json()["status"] == 404
+    bad = await client.get("/incidents/not-a-uuid")
+    assert bad.status_code == 400
+    assert "id must be a UUID" in bad.json()["detail"]
+    assert "'not-a-uuid'" in bad.json()["detail"]
