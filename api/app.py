@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -79,7 +80,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for module in (meta, incidents, corridors):
         app.include_router(module.router)
+    _without_422(app)
     return app
+
+
+def _without_422(app: FastAPI) -> None:
+    """Invalid parameters are 400 problem+json here (as in OGC API Features), never FastAPI's
+    422 ``HTTPValidationError``, so that default is removed from the OpenAPI document."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            for path in schema.get("paths", {}).values():
+                for operation in path.values():
+                    operation.get("responses", {}).pop("422", None)
+            for name in ("HTTPValidationError", "ValidationError"):
+                schema.get("components", {}).get("schemas", {}).pop(name, None)
+        return app.openapi_schema or generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app_from_env() -> FastAPI:

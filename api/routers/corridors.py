@@ -102,7 +102,6 @@ def get_corridor(request: Request, conn: Conn, slug: SlugDep, interval: Interval
         "as a GeoJSON Feature whose `bbox` is the outline's extent." + _DATETIME_NOTE
     ),
     response_model=CorridorFeature,
-    response_model_exclude_none=True,
     responses={200: {"content": {GEOJSON: {}}}, **_ERRORS, **_NOT_FOUND},
 )
 def get_corridor_feature(

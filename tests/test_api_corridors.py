@@ -1,0 +1,112 @@
+"""``/corridors``: catalogue with totals that equal SQL sums computed here independently."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from geojson_pydantic import Feature
+from sqlalchemy.engine import Connection
+
+from api.models import CorridorFeature, CorridorList
+from tests.test_api_data import insert_corridor, insert_incident
+
+pytestmark = pytest.mark.anyio
+
+
+def _expected_totals(conn: Connection, slug: str, start: date | None = None) -> dict[str, Any]:
+    """Totals straight from the table, written differently from the repository's query."""
+    rows = conn.execute(
+        sa.text(
+            "SELECT i.dead, i.missing, i.event_date FROM incidents i "
+            "JOIN corridors c ON c.id = i.corridor_id "
+            "WHERE c.slug = :slug AND i.sensitivity = 'public' AND i.review_state <> 'rejected'"
+        ),
+        {"slug": slug},
+    ).all()
+    rows = [
+        r for r in rows if start is None or (r.event_date is not None and r.event_date >= start)
+    ]
+    dates = [r.event_date for r in rows if r.event_date is not None]
+    return {
+        "incidents": len(rows),
+        "dead": sum(r.dead or 0 for r in rows),
+        "missing": sum(r.missing or 0 for r in rows),
+        "dead_and_missing": sum((r.dead or 0) + (r.missing or 0) for r in rows),
+        "first_event_date": min(dates).isoformat() if dates else None,
+        "last_event_date": max(dates).isoformat() if dates else None,
+    }
+
+
+async def test_corridor_totals_equal_independent_sums(
+    client: httpx.AsyncClient, conn: Connection
+) -> None:
+    a = insert_corridor(conn, "zz-test-totals-a")
+    insert_corridor(conn, "zz-test-totals-empty", kind="land")
+    insert_incident(conn, corridor_id=a, dead=3, missing=None, event_date=date(2091, 2, 1))
+    insert_incident(conn, corridor_id=a, dead=None, missing=7, event_date=date(2092, 5, 1))
+    insert_incident(conn, corridor_id=a, dead=1, missing=1, event_date=None)
+    insert_incident(conn, corridor_id=a, dead=100, sensitivity="confidential")
+    insert_incident(conn, corridor_id=a, dead=100, review_state="rejected")
+
+    response = await client.get("/corridors")
+    assert response.status_code == 200
+    listing = CorridorList.model_validate(response.json())
+    assert listing.numberMatched == listing.numberReturned == len(listing.corridors)
+    slugs = [c.slug for c in listing.corridors]
+    assert slugs == sorted(slugs)
+    body = {c["slug"]: c for c in response.json()["corridors"]}
+    for slug in slugs:  # every corridor, including those the sample data fills
+        assert body[slug]["totals"] == _expected_totals(conn, slug), slug
+    assert body["zz-test-totals-a"]["totals"] == {
+        "incidents": 3, "dead": 4, "missing": 8, "dead_and_missing": 12,
+        "first_event_date": "2091-02-01", "last_event_date": "2092-05-01",
+    }  # fmt: skip
+    assert body["zz-test-totals-empty"]["totals"]["incidents"] == 0
+    assert body["zz-test-totals-empty"]["totals"]["first_event_date"] is None
+    assert body["zz-test-totals-a"]["countries"] == ["GRC", "TUR"]
+
+
+async def test_datetime_restricts_totals(client: httpx.AsyncClient, conn: Connection) -> None:
+    a = insert_corridor(conn, "zz-test-window")
+    insert_incident(conn, corridor_id=a, dead=3, event_date=date(2091, 2, 1))
+    insert_incident(conn, corridor_id=a, dead=5, event_date=date(2092, 5, 1))
+    response = await client.get("/corridors", params={"datetime": "2092-01-01/.."})
+    body = {c["slug"]: c for c in response.json()["corridors"]}
+    assert body["zz-test-window"]["totals"] == _expected_totals(
+        conn, "zz-test-window", start=date(2092, 1, 1)
+    )
+    assert body["zz-test-window"]["totals"]["dead"] == 5
+
+
+async def test_one_corridor_and_its_feature(client: httpx.AsyncClient, conn: Connection) -> None:
+    a = insert_corridor(conn, "zz-test-one")
+    insert_incident(conn, corridor_id=a, dead=2)
+    response = await client.get("/corridors/zz-test-one")
+    assert response.status_code == 200
+    corridor = response.json()
+    assert corridor["totals"] == _expected_totals(conn, "zz-test-one")
+    rels = {link["rel"]: link["href"] for link in corridor["links"]}
+    assert rels["self"].endswith("/corridors/zz-test-one")
+    items = await client.get(rels["items"])
+    assert [f["properties"]["corridor"] for f in items.json()["features"]] == ["zz-test-one"]
+
+    feature = await client.get(rels["alternate"])
+    assert feature.status_code == 200
+    parsed = CorridorFeature.model_validate(feature.json())
+    Feature.model_validate(feature.json())  # plain GeoJSON too
+    assert parsed.id == "zz-test-one"
+    assert parsed.geometry is not None and parsed.geometry.type == "MultiPolygon"
+    assert feature.json()["bbox"] == [20.0, 30.0, 30.0, 40.0]
+    assert parsed.properties is not None and parsed.properties.totals.dead == 2
+
+
+async def test_unknown_corridor_is_404_problem(client: httpx.AsyncClient) -> None:
+    for path in ("/corridors/zz-no-such-corridor", "/corridors/zz-no-such-corridor/feature"):
+        response = await client.get(path)
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "see /corridors" in response.json()["detail"]

@@ -1,0 +1,118 @@
+"""Landing page, OpenAPI document, health check (including recovery without a restart)."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from api.app import app_from_env, create_app
+from api.settings import Settings, to_sqlalchemy_url
+
+pytestmark = pytest.mark.anyio
+
+ENDPOINTS = {
+    "/",
+    "/healthz",
+    "/incidents",
+    "/incidents/{id}",
+    "/corridors",
+    "/corridors/{slug}",
+    "/corridors/{slug}/feature",
+}
+
+
+async def test_landing_links_and_credits(client: httpx.AsyncClient) -> None:
+    response = await client.get("/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["title"] == "Crossings"
+    hrefs = {link["href"].removeprefix("http://testserver") for link in body["links"]}
+    assert {"/docs", "/openapi.json", "/incidents", "/corridors", "/healthz"} <= hrefs
+    for link in body["links"]:
+        if link["href"].endswith(("/incidents", "/corridors", "/healthz", "/openapi.json")):
+            assert (await client.get(link["href"])).status_code == 200, link
+    names = {credit["name"] for credit in body["credits"]}
+    assert {"IOM Missing Migrants Project", "Made with Natural Earth"} <= names
+
+
+async def test_openapi_documents_every_endpoint(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    assert spec["openapi"].startswith("3.")
+    assert spec["info"]["title"] == "Crossings"
+    assert ENDPOINTS <= set(spec["paths"])
+    schemas = spec["components"]["schemas"]
+    for path in ENDPOINTS:
+        operation = spec["paths"][path]["get"]
+        assert operation["summary"] and operation["description"], path
+        assert "200" in operation["responses"], path
+        problems = [code for code in operation["responses"] if code.startswith(("4", "5"))]
+        assert problems or path == "/", path
+        for code in problems:
+            assert "application/problem+json" in operation["responses"][code]["content"], path
+    # every $ref resolves
+    text = str(spec)
+    for name in {part.split("'")[0] for part in text.split("#/components/schemas/")[1:]}:
+        assert name in schemas, name
+    incidents = spec["paths"]["/incidents"]["get"]
+    params = {p["name"] for p in incidents["parameters"]}
+    assert params == {"bbox", "datetime", "category", "corridor", "country", "limit", "cursor"}
+    assert "application/geo+json" in incidents["responses"]["200"]["content"]
+    assert (await client.get("/docs")).status_code == 200
+
+
+async def test_healthz_ok(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok" and body["database"] == "ok"
+    assert body["postgis"][0].isdigit()
+
+
+async def test_healthz_is_503_then_recovers_without_restart(database_url: str) -> None:
+    """Point an app at a database that does not exist yet; create it; same app says 200."""
+    server = database_url.rsplit("/", 1)[0]
+    name = f"crossings_health_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(to_sqlalchemy_url(server + "/postgres"), isolation_level="AUTOCOMMIT")
+    app = create_app(Settings(database_url=f"{server}/{name}", connect_timeout_s=2))
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                down = await client.get("/healthz")
+                assert down.status_code == 503
+                assert down.headers["content-type"] == "application/problem+json"
+                assert down.json()["detail"].startswith("The database is unavailable")
+                assert name not in down.text  # no connection details leak
+                also_down = await client.get("/incidents")
+                assert also_down.status_code == 503
+
+                with admin.connect() as c:
+                    c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+                created = sa.create_engine(to_sqlalchemy_url(f"{server}/{name}"))
+                with created.begin() as c:
+                    c.execute(sa.text("CREATE EXTENSION postgis"))
+                created.dispose()
+
+                up = await client.get("/healthz")
+                assert up.status_code == 200, up.text
+                assert up.json()["database"] == "ok"
+    finally:
+        with admin.connect() as c:
+            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+async def test_app_factory_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CROSSINGS_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    monkeypatch.setenv("CROSSINGS_CORS_ORIGINS", '["https://maps.example.org"]')
+    app = app_from_env()
+    assert app.state.settings.database_url.endswith("/none")
+    assert not hasattr(app.state, "engine")  # nothing connects before the lifespan starts
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            response = await client.get("/", headers={"Origin": "https://maps.example.org"})
+    assert response.headers["access-control-allow-origin"] == "https://maps.example.org"

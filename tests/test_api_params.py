@@ -1,0 +1,131 @@
+"""Query parameters: parsing rules (pure) and the 400 problem a bad value earns over HTTP."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import httpx
+import pytest
+
+from geo.errors import InvalidInput
+from geo.repo.filters import (
+    BBox,
+    Cursor,
+    parse_bbox,
+    parse_categories,
+    parse_country,
+    parse_datetime,
+    parse_slug,
+)
+
+
+def test_bbox_across_the_antimeridian_splits_into_two_envelopes() -> None:
+    box = parse_bbox("170,-20,-170,-10")
+    assert box.crosses_antimeridian
+    assert box.envelopes() == [(170, -20, 180, -10), (-180, -20, -170, -10)]
+    assert parse_bbox("-10,-5,10,5").envelopes() == [(-10, -5, 10, 5)]
+
+
+@pytest.mark.parametrize(
+    "text", ["1,2,3", "1,2,3,4,5", "a,b,c,d", "", "0,0,181,1", "0,-91,1,1", "0,5,1,4", "0,nan,1,1"]
+)
+def test_bad_bbox_says_the_expected_form(text: str) -> None:
+    with pytest.raises(InvalidInput, match=r"bbox must be minx,miny,maxx,maxy") as caught:
+        parse_bbox(text)
+    assert caught.value.parameter == "bbox"
+    assert repr(text) in str(caught.value)
+
+
+def test_datetime_instants_and_intervals() -> None:
+    assert parse_datetime("2015-06-01").start == date(2015, 6, 1)
+    assert parse_datetime("2015-06-01").end == date(2015, 6, 1)
+    assert parse_datetime("2015-06-01T23:30:00-02:00").start == date(2015, 6, 2)
+    open_start = parse_datetime("../2015-12-31")
+    assert (open_start.start, open_start.end) == (None, date(2015, 12, 31))
+    assert parse_datetime("../..").is_open
+
+
+@pytest.mark.parametrize(
+    "text", ["yesterday", "2015-13-01", "2015-01-01/2015-02-01/2015-03-01", "..", "2015/06/01"]
+)
+def test_bad_datetime_says_the_expected_form(text: str) -> None:
+    with pytest.raises(InvalidInput, match="datetime must be an RFC 3339 date"):
+        parse_datetime(text)
+
+
+def test_datetime_interval_must_not_run_backwards() -> None:
+    with pytest.raises(InvalidInput, match="starts after it ends"):
+        parse_datetime("2016-01-01/2015-01-01")
+
+
+def test_categories_countries_slugs() -> None:
+    assert parse_categories("death, Disappearance,death") == ("death", "disappearance")
+    assert parse_country("grc") == "GRC"
+    assert parse_country("AT_SEA") == "at_sea"
+    assert parse_slug("central-mediterranean") == "central-mediterranean"
+    for bad in ("Central", "a--b", "-a", "a b"):
+        with pytest.raises(InvalidInput, match="slug like"):
+            parse_slug(bad)
+
+
+def test_cursor_round_trip_and_garbage() -> None:
+    ident = uuid.uuid4()
+    for day in (date(2015, 1, 2), None):
+        assert Cursor.decode(Cursor(day, ident).encode()) == Cursor(day, ident)
+    for garbage in ("", "!!!", "bm90IGpzb24", "WzEsMiwzXQ"):
+        with pytest.raises(InvalidInput, match="follow the 'next' link"):
+            Cursor.decode(garbage)
+
+
+def test_bbox_value_object_is_hashable() -> None:
+    assert len({BBox(0, 0, 1, 1), BBox(0, 0, 1, 1)}) == 1
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("params", "parameter", "fragment"),
+    [
+        ({"bbox": "1,2,3"}, "bbox", "bbox must be minx,miny,maxx,maxy"),
+        ({"bbox": "0,0,200,1"}, "bbox", "longitude out of range"),
+        ({"datetime": "last week"}, "datetime", "datetime must be an RFC 3339"),
+        ({"datetime": "2016-01-01/2015-01-01"}, "datetime", "starts after it ends"),
+        ({"category": "drowning"}, "category", "category must be one or more of death"),
+        ({"country": "Greece"}, "country", "three-letter country code"),
+        ({"corridor": "Central Med"}, "corridor", "slug like"),
+        ({"cursor": "garbage!"}, "cursor", "follow the 'next' link"),
+        ({"limit": "0"}, "limit", "limit must be between 1 and"),
+    ],
+)
+async def test_bad_query_parameters_are_400_problems(
+    client: httpx.AsyncClient, params: dict[str, str], parameter: str, fragment: str
+) -> None:
+    response = await client.get("/incidents", params=params)
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 400
+    assert problem["title"] == "Bad Request"
+    assert problem["parameter"] == parameter
+    assert fragment in problem["detail"]
+    assert problem["instance"] == "/incidents"
+
+
+@pytest.mark.anyio
+async def test_fastapi_validation_errors_are_readable_problems(client: httpx.AsyncClient) -> None:
+    response = await client.get("/incidents", params={"limit": "ten"})
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    detail = response.json()["detail"]
+    assert detail.startswith("query parameter 'limit': ")
+    assert "integer" in detail and "'ten'" in detail
+
+
+@pytest.mark.anyio
+async def test_corridor_endpoints_validate_too(client: httpx.AsyncClient) -> None:
+    response = await client.get("/corridors", params={"datetime": "2015-99-99"})
+    assert response.status_code == 400
+    assert "datetime must be" in response.json()["detail"]
+    response = await client.get("/corridors/Not_A_Slug")
+    assert response.status_code == 400
+    assert response.json()["parameter"] == "slug"
