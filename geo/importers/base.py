@@ -1,0 +1,181 @@
+"""What every importer shares: the staging row shape, issue collection, count parsing.
+
+An importer turns a file into staged rows (lists in ``STAGE_COLUMNS`` order) and records what it
+rejected or changed in ``Issues``; the runner does the database work.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+# Order of the values in a staged row; must match geo/sql/import_stage.sql.
+STAGE_COLUMNS = (
+    "row_no",
+    "source_id",
+    "incident_type",
+    "category",
+    "event_date",
+    "date_precision",
+    "reported_date",
+    "dead",
+    "missing",
+    "survivors",
+    "injured",
+    "pushed_back",
+    "women",
+    "men",
+    "children",
+    "cause",
+    "location_text",
+    "region_text",
+    "route_text",
+    "lon",
+    "lat",
+    "h3_cell",
+    "h3_res",
+    "origin_countries",
+    "origin_region",
+    "pushed_from",
+    "pushed_to",
+    "violence_types",
+    "source_quality",
+    "source_name",
+    "source_url",
+    "raw_cells",
+    "raw_json",
+)
+LIST_SEP = "\x1f"  # joins list values and raw cells in staging; removed from input text
+CATEGORIES = frozenset({"death", "disappearance", "pushback", "violence", "detention", "other"})
+NULL_TEXT = frozenset({"", "NULL", "null", "Null", "N/A", "n/a", "NA", "None", "none", "#N/A"})
+MAX_COUNT = 1_000_000  # no single record has more people; larger is a typo or a unit mix-up
+
+
+class RowError(ValueError):
+    """This row cannot be imported; ``str(exc)`` is the reason shown to the user."""
+
+    def __init__(self, reason: str, kind: str | None = None) -> None:
+        super().__init__(reason)
+        self.kind = kind or reason
+
+
+class SetupError(ValueError):
+    """The file (or mapping) as a whole cannot be imported; nothing is read."""
+
+
+@dataclass
+class Issues:
+    """Rejections and warnings, with row numbers as the user sees them."""
+
+    rejections: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    accepted: int = 0
+
+    def reject(self, row: int, reason: str, kind: str | None = None) -> None:
+        self.rejections.append({"row": row, "reason": reason, "kind": kind or reason})
+
+    def warn(self, row: int | None, fld: str, message: str, kind: str | None = None) -> None:
+        self.warnings.append(
+            {"row": row, "field": fld, "message": message, "kind": kind or message}
+        )
+
+
+@dataclass
+class Parsed:
+    """An importer's output: the recognised layout, raw column names, staged rows (lazy)."""
+
+    layout: str
+    raw_keys: list[str]
+    rows: Iterator[list[Any]]
+
+
+_MISSING = object()
+_INTS: dict[str, int | None] = {str(i): i for i in range(10_000)}
+_INTS.update(dict.fromkeys(NULL_TEXT))
+_THOUSANDS = re.compile(r"^\d{1,3}(?:[,.' ]\d{3})+$")
+
+
+def count(text: str, name: str, row: int, issues: Issues, *, strict: bool) -> int | None:
+    """A people count. ``strict`` (dead/missing/total): a bad value rejects the row; otherwise
+    it is dropped with a warning."""
+    value = _INTS.get(text, _MISSING)
+    if value is not _MISSING:
+        return value  # type: ignore[return-value]
+    s = text.strip()
+    value = _INTS.get(s, _MISSING)
+    if value is not _MISSING:
+        return value  # type: ignore[return-value]
+    problem: str
+    try:
+        number = float(s)
+    except ValueError:
+        if _THOUSANDS.match(s):
+            parsed = int(re.sub(r"\D", "", s))
+            issues.warn(row, name, f"read {s!r} as {parsed}", "thousands separator removed")
+            return parsed
+        problem = f"{name} {s!r} is not a number"
+    else:
+        if number != number or number in (float("inf"), float("-inf")):
+            problem = f"{name} {s!r} is not a number"
+        elif number < 0:
+            problem = f"{name} is negative ({s})"
+        elif not number.is_integer():
+            problem = f"{name} {s!r} is not a whole number"
+        elif number > MAX_COUNT:
+            problem = f"{name} {s} is implausibly large"
+        else:
+            return int(number)
+    if strict:
+        raise RowError(problem, f"bad {name}")
+    issues.warn(row, name, f"{problem}; left empty", "bad count left empty")
+    return None
+
+
+def text(value: str) -> str | None:
+    s = value.strip()
+    return None if s in NULL_TEXT else s
+
+
+class CsvRows:
+    """A CSV reader that knows where each record starts.
+
+    ``header`` is the first record; iterating gives ``(row, cells)`` for every non-blank record,
+    where ``row`` is the file line the record starts on (header = 1), right across quoted line
+    breaks.
+    """
+
+    def __init__(self, stream: Iterable[str], delimiter: str = ",") -> None:
+        self._reader = csv.reader(stream, delimiter=delimiter, strict=False)
+        first = next(self._reader, None)
+        if first is None:
+            raise SetupError("the file is empty")
+        self.header = [h.strip() for h in first]
+        self._last = self._reader.line_num
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        reader = self._reader
+        last = self._last
+        for cells in reader:
+            start = last + 1
+            last = reader.line_num
+            if cells and (len(cells) > 1 or cells[0].strip()):
+                yield start, cells
+
+
+def fit(cells: list[str], width: int, row: int, issues: Issues) -> list[str]:
+    """Cells padded/trimmed to the header width, or ``RowError`` when the row is not a record."""
+    n = len(cells)
+    if n > width and not any(c.strip() for c in cells[width:]):
+        return cells[:width]
+    if n != width:
+        raise RowError(f"row has {n} fields, the header has {width}", "wrong number of fields")
+    return cells
+
+
+def clean_cells(cells: list[str], row: int, issues: Issues) -> list[str]:
+    """Cells without NUL and without the staging separator."""
+    issues.warn(row, "row", "NUL/control characters removed", "control characters removed")
+    return [c.replace("\x00", "").replace(LIST_SEP, " ") for c in cells]

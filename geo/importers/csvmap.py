@@ -1,0 +1,312 @@
+"""Any CSV, given a TOML mapping from our fields to its columns (NGO logs, pushback reports).
+
+The mapping is validated before a single row is read: unknown fields, columns the file does
+not have and contradictory settings are errors that name the fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from geo import h3index
+from geo.coords import CoordinateError, parse_point
+from geo.dates import DateError, parse_day
+from geo.importers.base import (
+    CATEGORIES,
+    LIST_SEP,
+    NULL_TEXT,
+    CsvRows,
+    Issues,
+    Parsed,
+    RowError,
+    SetupError,
+    count,
+    fit,
+)
+from geo.importers.text import fix_mojibake, open_text
+
+COUNT_FIELDS = (
+    "dead",
+    "missing",
+    "survivors",
+    "injured",
+    "pushed_back",
+    "women",
+    "men",
+    "children",
+)
+STRICT_COUNTS = frozenset({"dead", "missing", "pushed_back"})
+TEXT_FIELDS = (
+    "incident_type",
+    "cause",
+    "location_text",
+    "region_text",
+    "route_text",
+    "origin_region",
+    "source_quality",
+    "source_name",
+    "source_url",
+)
+LIST_FIELDS = ("origin_countries", "violence_types")
+COUNTRY_FIELDS = ("pushed_from", "pushed_to")
+PLACE_FIELDS = ("lat", "lon", "coordinates")
+DATE_FIELDS = ("event_date", "reported_date")
+FIELDS = frozenset(
+    ("category",)
+    + COUNT_FIELDS
+    + TEXT_FIELDS
+    + LIST_FIELDS
+    + COUNTRY_FIELDS
+    + PLACE_FIELDS
+    + DATE_FIELDS
+)
+TOP_LEVEL = frozenset(
+    {"source", "id_column", "date_format", "delimiter", "list_separator", "columns", "constants"}
+)
+Getter = Callable[[str], str | None]
+_ISO3 = re.compile(r"^[A-Z]{3}$")
+_SOURCE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+@dataclass
+class Mapping:
+    source: str
+    columns: dict[str, str]
+    constants: dict[str, Any] = field(default_factory=dict)
+    id_column: str | None = None
+    date_format: str | None = None
+    delimiter: str = ","
+    list_separator: str = ";"
+
+
+def load_mapping(path: Path) -> Mapping:
+    """Read and check a mapping file; ``SetupError`` with every problem found."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SetupError(f"mapping {path.name}: cannot read TOML ({exc})") from None
+    return parse_mapping(data, path.name)
+
+
+def parse_mapping(data: dict[str, Any], name: str = "mapping") -> Mapping:
+    problems: list[str] = []
+    unknown = sorted(set(data) - TOP_LEVEL)
+    if unknown:
+        problems.append(f"unknown setting(s) {', '.join(unknown)}; allowed: {_list(TOP_LEVEL)}")
+    source = data.get("source")
+    if not isinstance(source, str) or not _SOURCE.match(source):
+        problems.append("'source' must be a short lowercase name like 'ngo-pushback-log'")
+    columns = data.get("columns")
+    constants = data.get("constants", {})
+    if not isinstance(columns, dict) or not columns:
+        problems.append("[columns] must map at least one field to a column name")
+        columns = {}
+    if not isinstance(constants, dict):
+        problems.append("[constants] must be a table")
+        constants = {}
+    for section, table in (("columns", columns), ("constants", constants)):
+        bad = sorted(set(table) - FIELDS)
+        if bad:
+            problems.append(
+                f"unknown field(s) in [{section}]: {', '.join(bad)}; known fields: {_list(FIELDS)}"
+            )
+    for target, column in columns.items():
+        if not isinstance(column, str) or not column.strip():
+            problems.append(f"[columns] {target} must be a column name (a string)")
+    if ("lat" in columns) != ("lon" in columns):
+        problems.append("[columns] needs both lat and lon, or neither")
+    if "coordinates" in columns and "lat" in columns:
+        problems.append("[columns] has both coordinates and lat/lon; use one")
+    if "event_date" not in columns and "event_date" not in constants:
+        problems.append("[columns] needs event_date (the column holding the date)")
+    if "category" not in columns and "category" not in constants:
+        problems.append("set a category: a [columns] category column or a [constants] category")
+    category = constants.get("category")
+    if category is not None and category not in CATEGORIES:
+        problems.append(f"[constants] category {category!r} is not one of {_list(CATEGORIES)}")
+    for key in COUNT_FIELDS:
+        value = constants.get(key)
+        if value is not None and (not isinstance(value, int) or value < 0):
+            problems.append(f"[constants] {key} must be a whole number ≥ 0")
+    for key in COUNTRY_FIELDS:
+        value = constants.get(key)
+        if value is not None and not (isinstance(value, str) and _ISO3.match(value)):
+            problems.append(f"[constants] {key} must be an ISO3 code like 'HRV'")
+    for key in ("id_column", "date_format", "delimiter", "list_separator"):
+        if key in data and not isinstance(data[key], str):
+            problems.append(f"'{key}' must be a string")
+    if isinstance(data.get("delimiter"), str) and len(data["delimiter"]) != 1:
+        problems.append("'delimiter' must be one character")
+    if problems:
+        raise SetupError(f"mapping {name}: " + "; ".join(problems))
+    return Mapping(
+        source=str(source),
+        columns={k: v.strip() for k, v in columns.items()},
+        constants=dict(constants),
+        id_column=data.get("id_column"),
+        date_format=data.get("date_format"),
+        delimiter=data.get("delimiter", ","),
+        list_separator=data.get("list_separator", ";"),
+    )
+
+
+def _list(names: frozenset[str]) -> str:
+    return ", ".join(sorted(names))
+
+
+def read(path: Path, encoding: str, issues: Issues, mapping: Mapping) -> Parsed:
+    rows = CsvRows(open_text(path, encoding), mapping.delimiter)
+    index = {h: i for i, h in enumerate(rows.header)}
+    wanted = dict(mapping.columns)
+    if mapping.id_column:
+        wanted["id_column"] = mapping.id_column
+    absent = [f"{col!r} (for {target})" for target, col in wanted.items() if col not in index]
+    if absent:
+        raise SetupError(
+            f"the file has no column {', '.join(absent)}; its columns are: "
+            + ", ".join(repr(h) for h in rows.header)
+        )
+    cols = {target: index[col] for target, col in mapping.columns.items()}
+    id_index = index[mapping.id_column] if mapping.id_column else -1
+    return Parsed(
+        f"mapping:{mapping.source}", rows.header, _rows(rows, cols, id_index, mapping, issues)
+    )
+
+
+def _rows(
+    rows: CsvRows, cols: dict[str, int], id_index: int, mapping: Mapping, issues: Issues
+) -> Iterator[list[Any]]:
+    width = len(rows.header)
+    const = mapping.constants
+    seen_ids: dict[str, int] = {}
+    seen_hashes: dict[str, int] = {}
+    sep = mapping.list_separator
+    for row, cells in rows:
+        try:
+            if len(cells) != width:
+                cells = fit(cells, width, row, issues)
+            raw = LIST_SEP.join(cells)
+            if raw.count(LIST_SEP) != width - 1 or "\x00" in raw:
+                raise RowError("row contains control characters (NUL/unit separator)")
+            if not raw.isascii():
+                fixed = [fix_mojibake(c) for c in cells]
+                for k, (before, after) in enumerate(zip(cells, fixed, strict=True)):
+                    if before != after:
+                        issues.warn(
+                            row,
+                            rows.header[k],
+                            f"repaired mojibake: {after!r}",
+                            "mojibake repaired",
+                        )
+                cells = fixed
+
+            get = _getter(cells, cols, const)
+            values: dict[str, Any] = {}
+            for name in COUNT_FIELDS:
+                s = get(name)
+                values[name] = (
+                    None if s is None else count(s, name, row, issues, strict=name in STRICT_COUNTS)
+                )
+            category = (get("category") or "").lower()
+            if category not in CATEGORIES:
+                raise RowError(
+                    f"category {category!r} is not one of {_list(CATEGORIES)}"
+                    if category
+                    else "no category",
+                    "bad category",
+                )
+            date_text = get("event_date")
+            if date_text is None:
+                raise RowError("no date", "no date")
+            try:
+                event_date = parse_day(date_text, mapping.date_format)
+                reported_text = get("reported_date")
+                reported = parse_day(reported_text, mapping.date_format) if reported_text else None
+            except DateError as exc:
+                raise RowError(str(exc), "bad date") from None
+            point = _point(get, row, issues)
+            for name in COUNTRY_FIELDS:
+                s = get(name)
+                if s is not None and not _ISO3.match(s.upper()):
+                    issues.warn(
+                        row,
+                        name,
+                        f"{s!r} is not an ISO3 country code; left empty",
+                        "not an ISO3 code",
+                    )
+                    s = None
+                values[name] = s.upper() if s else None
+            for name in LIST_FIELDS:
+                s = get(name)
+                items = [x.strip() for x in s.split(sep)] if s else []
+                values[name] = LIST_SEP.join(x for x in items if x) or None
+            for name in TEXT_FIELDS:
+                values[name] = get(name)
+            ident = cells[id_index].strip() if id_index >= 0 else ""
+            if ident:
+                first = seen_ids.setdefault(ident, row)
+                if first != row:
+                    raise RowError(
+                        f"duplicate {mapping.id_column} {ident!r} (first at row {first})",
+                        "duplicate id",
+                    )
+                source_id = ident
+            else:
+                digest = hashlib.blake2b(LIST_SEP.join(cells).encode(), digest_size=12).hexdigest()
+                nth = seen_hashes[digest] = seen_hashes.get(digest, 0) + 1
+                source_id = f"{digest}-{nth}"
+        except RowError as exc:
+            issues.reject(row, str(exc), exc.kind)
+            continue
+        issues.accepted += 1
+        lon, lat = point if point else (None, None)
+        cell = h3index.cell(*point) if point else None
+        v = values
+        yield [
+            row, source_id, v["incident_type"], category, event_date, "day", reported,
+            v["dead"], v["missing"], v["survivors"], v["injured"], v["pushed_back"],
+            v["women"], v["men"], v["children"],
+            v["cause"], v["location_text"], v["region_text"], v["route_text"],
+            lon, lat, cell, h3index.DEFAULT_RES if point else None,
+            v["origin_countries"], v["origin_region"], v["pushed_from"], v["pushed_to"],
+            v["violence_types"], v["source_quality"], v["source_name"], v["source_url"],
+            raw, None,
+        ]  # fmt: skip
+
+
+def _getter(cells: list[str], cols: dict[str, int], const: dict[str, Any]) -> Getter:
+    """Field value from its column, or the mapping's constant when the cell is empty."""
+
+    def get(target: str) -> str | None:
+        i = cols.get(target, -1)
+        s = cells[i].strip() if i >= 0 else ""
+        if s and s not in NULL_TEXT:
+            return s
+        value = const.get(target)
+        return None if value is None else str(value)
+
+    return get
+
+
+def _point(get: Getter, row: int, issues: Issues) -> tuple[float, float] | None:
+    lat, lon = get("lat"), get("lon")
+    try:
+        if lat is not None or lon is not None:
+            if lat is None or lon is None:
+                raise RowError("only one of latitude/longitude given", "bad coordinates")
+            point = parse_point(f"{lat}; {lon}")
+        else:
+            point = parse_point(get("coordinates"))
+    except CoordinateError as exc:
+        raise RowError(f"coordinates: {exc}", "bad coordinates") from None
+    if point is None:
+        issues.warn(
+            row, "coordinates", "no coordinates; stored without a location", "no coordinates"
+        )
+    return point

@@ -1,0 +1,152 @@
+"""GeoJSON FeatureCollections of Point features; properties use our field names.
+
+The row number of a feature is its index in ``features`` (0-based, as in ``features[i]``).
+Non-Point or invalid geometries are rejected with the reason; a null geometry is kept without a
+location, like a spreadsheet row without coordinates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from geo import h3index
+from geo.coords import CoordinateError, point_from_geojson
+from geo.dates import DateError, parse_day
+from geo.importers.base import CATEGORIES, LIST_SEP, Issues, Parsed, RowError, SetupError, count
+from geo.importers.csvmap import COUNT_FIELDS, COUNTRY_FIELDS, STRICT_COUNTS, TEXT_FIELDS
+from geo.importers.text import decode, fix_mojibake
+
+LAYOUT = "geojson-points"
+ID_KEYS = ("id", "source_id")
+
+
+def read(path: Path, encoding: str, issues: Issues) -> Parsed:
+    text, _ = decode(path.read_bytes())
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SetupError(f"not valid JSON: {exc}") from None
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        raise SetupError("not a GeoJSON FeatureCollection")
+    features = doc.get("features")
+    if not isinstance(features, list):
+        raise SetupError("FeatureCollection has no 'features' list")
+    return Parsed(LAYOUT, [], _rows(features, issues))
+
+
+def _rows(features: list[Any], issues: Issues) -> Iterator[list[Any]]:
+    seen_ids: dict[str, int] = {}
+    seen_hashes: dict[str, int] = {}
+    for row, feature in enumerate(features):
+        try:
+            staged = _feature(row, feature, issues, seen_ids, seen_hashes)
+        except RowError as exc:
+            issues.reject(row, str(exc), exc.kind)
+            continue
+        issues.accepted += 1
+        yield staged
+
+
+def _feature(
+    row: int,
+    feature: Any,
+    issues: Issues,
+    seen_ids: dict[str, int],
+    seen_hashes: dict[str, int],
+) -> list[Any]:
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        raise RowError("not a GeoJSON Feature", "not a Feature")
+    props = feature.get("properties") or {}
+    if not isinstance(props, dict):
+        raise RowError("properties must be an object", "bad properties")
+    geometry = feature.get("geometry")
+    if geometry is None:
+        point = None
+        issues.warn(row, "geometry", "null geometry; stored without a location", "no coordinates")
+    else:
+        try:
+            point = point_from_geojson(geometry)
+        except CoordinateError as exc:
+            raise RowError(f"geometry: {exc}", "bad geometry") from None
+
+    def get(name: str) -> str | None:
+        value = props.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, str):
+            fixed = fix_mojibake(value.strip())
+            if fixed != value.strip():
+                issues.warn(row, name, f"repaired mojibake: {fixed!r}", "mojibake repaired")
+            return fixed
+        return str(value)
+
+    counts = {}
+    for name in COUNT_FIELDS:
+        s = get(name)
+        counts[name] = (
+            None if s is None else count(s, name, row, issues, strict=name in STRICT_COUNTS)
+        )
+    category = (get("category") or "").lower()
+    if category not in CATEGORIES:
+        raise RowError(
+            f"category {category!r} is not one of {', '.join(sorted(CATEGORIES))}"
+            if category
+            else "no category",
+            "bad category",
+        )
+    date_text = get("event_date") or get("date")
+    if date_text is None:
+        raise RowError("no event_date", "no date")
+    try:
+        event_date = parse_day(date_text)
+    except DateError as exc:
+        raise RowError(str(exc), "bad date") from None
+    lists = {}
+    for name in ("origin_countries", "violence_types"):
+        value = props.get(name)
+        items = value if isinstance(value, list) else (str(value).split(";") if value else [])
+        lists[name] = LIST_SEP.join(str(x).strip() for x in items if str(x).strip()) or None
+    countries = {}
+    for name in COUNTRY_FIELDS:
+        s = get(name)
+        countries[name] = s.upper() if s and len(s) == 3 and s.isalpha() else None
+        if s and countries[name] is None:
+            issues.warn(
+                row, name, f"{s!r} is not an ISO3 country code; left empty", "not an ISO3 code"
+            )
+    raw_json = (
+        json.dumps(props, ensure_ascii=False, sort_keys=True, default=str)
+        .replace(LIST_SEP, " ")
+        .replace("\x00", "")
+    )
+    ident = next((str(props[k]) for k in ID_KEYS if props.get(k) not in (None, "")), None)
+    if ident is None and feature.get("id") not in (None, ""):
+        ident = str(feature["id"])
+    if ident is not None:
+        first = seen_ids.setdefault(ident, row)
+        if first != row:
+            raise RowError(f"duplicate id {ident!r} (first at feature {first})", "duplicate id")
+        source_id = ident
+    else:
+        body = raw_json + json.dumps(geometry, sort_keys=True)
+        digest = hashlib.blake2b(body.encode(), digest_size=12).hexdigest()
+        nth = seen_hashes[digest] = seen_hashes.get(digest, 0) + 1
+        source_id = f"{digest}-{nth}"
+    lon, lat = point if point else (None, None)
+    texts = {name: get(name) for name in TEXT_FIELDS}
+    return [
+        row, source_id, texts["incident_type"], category, event_date, "day", None,
+        counts["dead"], counts["missing"], counts["survivors"], counts["injured"],
+        counts["pushed_back"], counts["women"], counts["men"], counts["children"],
+        texts["cause"], texts["location_text"], texts["region_text"], texts["route_text"],
+        lon, lat, h3index.cell(*point) if point else None,
+        h3index.DEFAULT_RES if point else None,
+        lists["origin_countries"], texts["origin_region"],
+        countries["pushed_from"], countries["pushed_to"], lists["violence_types"],
+        texts["source_quality"], texts["source_name"], texts["source_url"],
+        None, raw_json,
+    ]  # fmt: skip

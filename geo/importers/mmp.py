@@ -1,0 +1,355 @@
+"""IOM Missing Migrants Project exports, older and current column layouts.
+
+Decisions (see docs/import.md): the total is the headline figure, so dead + missing always adds
+up to "Total Dead and Missing" for every accepted row; rows without coordinates are kept (geom
+NULL, warning); zero-filled rows are kept as category 'other'; identical rows stay distinct.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+from geo import h3index
+from geo.coords import CoordinateError, parse_point
+from geo.dates import DateError, parse_day, year_month
+from geo.importers.base import LIST_SEP, CsvRows, Issues, Parsed, RowError, SetupError, count, fit
+from geo.importers.text import fix_mojibake
+
+SOURCE = "iom-mmp"
+
+OLDER = {
+    "region": "Region of Incident",
+    "reported_date": "Reported Date",
+    "year": "Reported Year",
+    "month": "Reported Month",
+    "dead": "Number Dead",
+    "missing": "Minimum Estimated Number of Missing",
+    "total": "Total Dead and Missing",
+    "survivors": "Number of Survivors",
+    "women": "Number of Females",
+    "men": "Number of Males",
+    "children": "Number of Children",
+    "cause": "Cause of Death",
+    "location": "Location Description",
+    "source_name": "Information Source",
+    "coordinates": "Location Coordinates",
+    "route": "Migration Route",
+    "unsd": "UNSD Geographical Grouping",
+    "source_quality": "Source Quality",
+}
+CURRENT = {
+    "incident_type": "Incident Type",
+    "year": "Incident year",
+    "month": "Reported Month",
+    "origin_region": "Region of Origin",
+    "region": "Region of Incident",
+    "origin_countries": "Country of Origin",
+    "dead": "Number of Dead",
+    "missing": "Minimum Estimated Number of Missing",
+    "total": "Total Number of Dead and Missing",
+    "survivors": "Number of Survivors",
+    "women": "Number of Females",
+    "men": "Number of Males",
+    "children": "Number of Children",
+    "cause": "Cause of Death",
+    "route": "Migration route",
+    "location": "Location of death",
+    "source_name": "Information Source",
+    "coordinates": "Coordinates",
+    "unsd": "UNSD Geographical Grouping",
+}
+CURRENT_OPTIONAL = {
+    "main_id": "Main ID",
+    "incident_id": "Incident ID",
+    "incident_date": "Incident Date",
+    "url": "URL",
+    "location_alt": "Location of Incident",
+}
+LAYOUTS = {"mmp-older": OLDER, "mmp-current": CURRENT}
+
+_NULL = frozenset({"", "NULL", "null", "N/A", "n/a", "Unknown", "unknown"})
+_ROUTE_NULL = _NULL | {"0"}
+_SPACES = re.compile(r"\s+")
+
+
+def _norm(name: str) -> str:
+    return _SPACES.sub(" ", name.strip().lstrip("\ufeff")).casefold()
+
+
+def detect(header: list[str]) -> tuple[str, dict[str, int]]:
+    """The layout name and each known field's column index; ``SetupError`` naming what's
+    missing when the header is neither layout."""
+    index = {_norm(h): i for i, h in enumerate(header)}
+    best: tuple[int, str, list[str]] | None = None
+    for layout, columns in LAYOUTS.items():
+        missing = [col for col in columns.values() if _norm(col) not in index]
+        if not missing:
+            fields = {f: index[_norm(col)] for f, col in columns.items()}
+            if layout == "mmp-current":
+                fields |= {
+                    f: index[_norm(col)]
+                    for f, col in CURRENT_OPTIONAL.items()
+                    if _norm(col) in index
+                }
+            return layout, fields
+        if best is None or len(missing) < best[0]:
+            best = (len(missing), layout, missing)
+    assert best is not None
+    _, layout, missing = best
+    raise SetupError(
+        f"not an MMP export: the header matches no known layout; closest is {layout}, "
+        f"which is missing columns: {', '.join(missing)}"
+    )
+
+
+def read(stream: TextIO, issues: Issues) -> Parsed:
+    rows = CsvRows(stream)
+    layout, fields = detect(rows.header)
+    return Parsed(layout, rows.header, _rows(rows, layout, fields, issues))
+
+
+def _rows(rows: CsvRows, layout: str, f: dict[str, int], issues: Issues) -> Iterator[list[Any]]:
+    header = rows.header
+    width = len(header)
+    older = layout == "mmp-older"
+    i_dead, i_missing, i_total = f["dead"], f["missing"], f["total"]
+    i_surv, i_women, i_men, i_child = f["survivors"], f["women"], f["men"], f["children"]
+    i_cause, i_loc, i_region, i_route = f["cause"], f["location"], f["region"], f["route"]
+    i_src, i_coords, i_year, i_month = f["source_name"], f["coordinates"], f["year"], f["month"]
+    i_date = f.get("reported_date" if older else "incident_date", -1)
+    i_quality = f.get("source_quality", -1)
+    i_type = f.get("incident_type", -1)
+    i_oreg, i_octry = f.get("origin_region", -1), f.get("origin_countries", -1)
+    i_url, i_loc_alt = f.get("url", -1), f.get("location_alt", -1)
+    i_id = f.get("incident_id", f.get("main_id", -1))
+    id_name = header[i_id] if i_id >= 0 else ""
+    seen_ids: dict[str, int] = {}
+    seen_hashes: dict[str, int] = {}
+    blake = hashlib.blake2b
+    res = h3index.DEFAULT_RES
+    to_cell = h3index.cell
+    prefix = layout.encode() + b"\x1f"
+
+    for row, cells in rows:
+        try:
+            if len(cells) != width:
+                cells = fit(cells, width, row, issues)
+            raw = LIST_SEP.join(cells)
+            if raw.count(LIST_SEP) != width - 1 or "\x00" in raw:
+                raise RowError("row contains control characters (NUL/unit separator)")
+            if raw.isascii():
+                norm = raw
+            else:
+                fixed = [fix_mojibake(c) for c in cells]
+                for k, (before, after) in enumerate(zip(cells, fixed, strict=True)):
+                    if before != after:
+                        issues.warn(
+                            row, header[k], f"repaired mojibake: {after!r}", "mojibake repaired"
+                        )
+                cells = fixed
+                norm = LIST_SEP.join(fixed)
+
+            # counts -----------------------------------------------------------------------
+            dead = count(cells[i_dead], "dead", row, issues, strict=True)
+            missing = count(cells[i_missing], "missing", row, issues, strict=True)
+            total = count(cells[i_total], "total", row, issues, strict=True)
+            if total is not None and (dead or 0) + (missing or 0) != total:
+                dead, missing = _reconcile(dead, missing, total, row, issues)
+            survivors = count(cells[i_surv], "survivors", row, issues, strict=False)
+            women = count(cells[i_women], "women", row, issues, strict=False)
+            men = count(cells[i_men], "men", row, issues, strict=False)
+            children = count(cells[i_child], "children", row, issues, strict=False)
+            if dead:
+                category = "death"
+            elif missing:
+                category = "disappearance"
+            else:
+                category = "other"
+                issues.warn(
+                    row,
+                    "total",
+                    "no dead or missing recorded; kept as 'other'",
+                    "zero-filled row kept as 'other'",
+                )
+
+            # dates ------------------------------------------------------------------------
+            event_date, precision, reported = _dates(
+                cells, i_date, i_year, i_month, older, row, issues
+            )
+
+            # place ------------------------------------------------------------------------
+            try:
+                point = parse_point(cells[i_coords])
+            except CoordinateError as exc:
+                raise RowError(f"coordinates: {exc}", "bad coordinates") from None
+            if point is None:
+                lon = lat = cell = h3res = None
+                issues.warn(
+                    row,
+                    "coordinates",
+                    "no coordinates; stored without a location",
+                    "no coordinates",
+                )
+            elif point == (0.0, 0.0):
+                lon = lat = cell = h3res = None
+                issues.warn(row, "coordinates", "0, 0 read as no coordinates", "0, 0 coordinates")
+            else:
+                lon, lat = point
+                cell, h3res = to_cell(lon, lat, res), res
+
+            # identity ---------------------------------------------------------------------
+            ident = cells[i_id].strip() if i_id >= 0 else ""
+            if ident and ident not in _NULL:
+                first = seen_ids.setdefault(ident, row)
+                if first != row:
+                    raise RowError(
+                        f"duplicate {id_name} {ident!r} (first at row {first})",
+                        f"duplicate {id_name}",
+                    )
+                source_id = ident
+            else:
+                digest = blake(prefix + norm.encode(), digest_size=12).hexdigest()
+                nth = seen_hashes[digest] = seen_hashes.get(digest, 0) + 1
+                source_id = f"{digest}-{nth}"
+
+            cause = cells[i_cause].strip()
+            location = cells[i_loc].strip()
+            if location in _NULL and i_loc_alt >= 0:
+                location = cells[i_loc_alt].strip()
+            region = cells[i_region].strip()
+            route = cells[i_route].strip()
+            src = cells[i_src].strip()
+            quality = cells[i_quality].strip() if i_quality >= 0 else ""
+            url = cells[i_url].strip() if i_url >= 0 else ""
+            itype = cells[i_type].strip() if i_type >= 0 else ""
+            oreg = cells[i_oreg].strip() if i_oreg >= 0 else ""
+            octry = _countries(cells[i_octry]) if i_octry >= 0 else None
+        except RowError as exc:
+            issues.reject(row, str(exc), exc.kind)
+            continue
+        issues.accepted += 1
+        yield [
+            row,
+            source_id,
+            None if itype in _NULL else itype,
+            category,
+            event_date,
+            precision,
+            reported,
+            dead,
+            missing,
+            survivors,
+            None,
+            None,
+            women,
+            men,
+            children,
+            None if cause in _NULL else cause,
+            None if location in _NULL else location,
+            None if region in _NULL else region,
+            None if route in _ROUTE_NULL else route,
+            lon,
+            lat,
+            cell,
+            h3res,
+            octry,
+            None if oreg in _NULL else oreg,
+            None,
+            None,
+            None,
+            None if quality in _NULL else quality,
+            None if src in _NULL else src,
+            None if url in _NULL else url,
+            raw,
+            None,
+        ]
+
+
+def _reconcile(
+    dead: int | None, missing: int | None, total: int, row: int, issues: Issues
+) -> tuple[int | None, int | None]:
+    """Make dead + missing equal the total: fill the empty one, else adjust missing."""
+    if dead is None and missing is None:
+        issues.warn(
+            row,
+            "dead",
+            f"only a total ({total}) given; counted as dead",
+            "total without dead/missing counted as dead",
+        )
+        return total, None
+    if dead is None:
+        assert missing is not None
+        if missing > total:
+            raise RowError(f"missing {missing} exceeds total {total}", "counts contradict total")
+        issues.warn(
+            row,
+            "dead",
+            f"dead derived from total − missing = {total - missing}",
+            "dead derived from total",
+        )
+        return total - missing, missing
+    if dead > total:
+        raise RowError(f"dead {dead} exceeds total {total}", "counts contradict total")
+    if missing is None:
+        return dead, total - dead  # older layout: missing NULL, total set — the usual shape
+    issues.warn(
+        row,
+        "missing",
+        f"total {total} ≠ dead {dead} + missing {missing}; missing set to {total - dead}",
+        "total ≠ dead + missing",
+    )
+    return dead, total - dead
+
+
+def _dates(
+    cells: list[str],
+    i_date: int,
+    i_year: int,
+    i_month: int,
+    older: bool,
+    row: int,
+    issues: Issues,
+) -> tuple[dt.date, str, dt.date | None]:
+    """(event date, precision, reported date)."""
+    day_text = cells[i_date].strip() if i_date >= 0 else ""
+    if day_text and day_text not in _NULL:
+        try:
+            day = parse_day(day_text)
+        except DateError as exc:
+            raise RowError(str(exc), "bad date") from None
+        year_text = cells[i_year].strip()
+        if year_text.isdigit() and int(year_text) != day.year:
+            issues.warn(
+                row,
+                "date",
+                f"date {day_text} is not in year {year_text}",
+                "date disagrees with year",
+            )
+        return day, "day", day if older else None
+    year_text, month_text = cells[i_year].strip(), cells[i_month].strip()
+    try:
+        if month_text in _NULL:
+            first = year_month(year_text, "1")
+            issues.warn(row, "date", "no month given; year precision", "year precision only")
+            return first, "year", None
+        first = year_month(year_text, month_text)
+    except DateError as exc:
+        raise RowError(str(exc), "bad date") from None
+    if older:
+        issues.warn(
+            row,
+            "date",
+            "no reported date; month precision from year and month",
+            "month precision only",
+        )
+    return first, "month", None
+
+
+def _countries(value: str) -> str | None:
+    names = [n.strip() for n in value.split(",")]
+    kept = [n for n in names if n not in _NULL]
+    return LIST_SEP.join(kept) if kept else None

@@ -1,0 +1,285 @@
+"""Running an import: one transaction, all or nothing, with a durable record of the attempt.
+
+The ``import_runs`` row is committed first (status running) so that a failure can still be
+recorded; the data work (validate, COPY into staging, merge, enrich, close the run) is one
+transaction that either commits whole or leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from geo.db import raw_cursor, sql
+from geo.importers.base import STAGE_COLUMNS, Issues, Parsed, SetupError
+from geo.importers.text import open_text, sniff
+from geo.report import ImportReport
+
+log = logging.getLogger(__name__)
+
+IMPORTERS = ("mmp", "csv", "geojson")
+COPY_STAGE = f"COPY import_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN"
+
+Reader = Callable[[Path, str, Issues], Parsed]
+
+
+class ImportAborted(RuntimeError):
+    """The import failed and the database could not even record the failure."""
+
+
+@dataclass
+class _Plan:
+    source: str
+    read: Reader | None
+    setup_error: SetupError | None = None
+
+
+def run_import(
+    bind: Engine | Connection,
+    *,
+    importer: str,
+    path: Path,
+    source: str | None = None,
+    mapping: Path | None = None,
+    force: bool = False,
+) -> ImportReport:
+    """Import one file. With an Engine the work is committed; with a Connection it happens in
+    savepoints of the caller's transaction. A file already imported (same bytes, importer and
+    source) is skipped unless ``force``."""
+    started = time.perf_counter()
+    if importer not in IMPORTERS:
+        raise ValueError(f"unknown importer {importer!r}; expected one of {', '.join(IMPORTERS)}")
+    path = Path(path)
+    checksum, encoding = sniff(path)
+    plan = _plan(importer, path, source, mapping)
+    report = ImportReport(importer=importer, source=plan.source, file=str(path), checksum=checksum)
+    if isinstance(bind, Engine):
+        _with_engine(bind, report, plan, path, encoding, force)
+    else:
+        _with_connection(bind, report, plan, path, encoding, force)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _plan(importer: str, path: Path, source: str | None, mapping: Path | None) -> _Plan:
+    """Which reader and which source name; a bad mapping becomes a failed run, not a crash."""
+    if importer == "mmp":
+        from geo.importers import mmp
+
+        return _Plan(
+            source or mmp.SOURCE, lambda p, enc, issues: _csv_read(mmp.read, p, enc, issues)
+        )
+    if importer == "geojson":
+        from geo.importers import geojson
+
+        return _Plan(source or path.stem, geojson.read)
+    from geo.importers import csvmap
+
+    if mapping is None:
+        return _Plan(source or path.stem, None, SetupError("the csv importer needs --mapping"))
+    try:
+        spec = csvmap.load_mapping(Path(mapping))
+    except SetupError as exc:
+        return _Plan(source or path.stem, None, exc)
+    return _Plan(source or spec.source, lambda p, enc, issues: csvmap.read(p, enc, issues, spec))
+
+
+def _csv_read(read: Callable[..., Parsed], path: Path, encoding: str, issues: Issues) -> Parsed:
+    return read(open_text(path, encoding), issues)
+
+
+# Transactions ------------------------------------------------------------------------------
+
+
+def _with_engine(
+    engine: Engine, report: ImportReport, plan: _Plan, path: Path, encoding: str, force: bool
+) -> None:
+    with engine.connect() as conn:
+        if not force and _skip_if_done(conn, report):
+            conn.rollback()
+            return
+        report.run_id = conn.execute(
+            sql("geo", "import_run_start.sql"), _run_params(report)
+        ).scalar_one()
+        conn.commit()
+        try:
+            _work(conn, report, plan, path, encoding)
+            conn.commit()
+            return
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded, then reported
+            error = exc
+            try:
+                conn.rollback()
+            except sa.exc.DBAPIError:
+                pass  # the connection is gone; the server rolled the transaction back
+    _record_failure(report, error, lambda: engine.begin())
+
+
+def _with_connection(
+    conn: Connection, report: ImportReport, plan: _Plan, path: Path, encoding: str, force: bool
+) -> None:
+    if not force and _skip_if_done(conn, report):
+        return
+    with conn.begin_nested():
+        report.run_id = conn.execute(
+            sql("geo", "import_run_start.sql"), _run_params(report)
+        ).scalar_one()
+    savepoint = conn.begin_nested()
+    try:
+        _work(conn, report, plan, path, encoding)
+        savepoint.commit()
+        return
+    except Exception as exc:  # noqa: BLE001
+        error = exc
+        try:
+            savepoint.rollback()
+        except sa.exc.DBAPIError as lost:
+            raise ImportAborted(
+                f"import of {path.name} failed ({_describe(error)}) and the connection is "
+                f"unusable ({_describe(lost)})"
+            ) from error
+    _record_failure(report, error, conn.begin_nested)
+
+
+def _record_failure(report: ImportReport, error: Exception, begin: Callable[[], Any]) -> None:
+    """Mark the run failed in its own short transaction; raise if even that is impossible."""
+    report.status = "failed"
+    report.error = _describe(error)
+    report.inserted = report.updated = report.unchanged = 0
+    if not isinstance(error, SetupError):
+        log.error("import of %s failed", report.file, exc_info=error)
+    try:
+        with begin() as conn:
+            conn.execute(sql("geo", "import_run_finish.sql"), _finish_params(report))
+    except sa.exc.DBAPIError as exc:
+        raise ImportAborted(
+            f"import of {Path(report.file).name} failed ({report.error}); nothing was committed, "
+            f"and run {report.run_id} could not be marked failed because the database is "
+            f"unreachable ({_describe(exc)})"
+        ) from error
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, sa.exc.DBAPIError) and exc.orig is not None:
+        detail = str(exc.orig).strip().splitlines()[0]
+        if exc.connection_invalidated:
+            return f"database connection lost: {detail}"
+        return f"database error: {detail}"
+    if isinstance(exc, SetupError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _skip_if_done(conn: Connection, report: ImportReport) -> bool:
+    prev = (
+        conn.execute(
+            sql("geo", "import_run_previous.sql"),
+            {"checksum": report.checksum, "importer": report.importer, "source": report.source},
+        )
+        .mappings()
+        .first()
+    )
+    if prev is None:
+        return False
+    report.run_id = prev["id"]
+    report.status = "succeeded"
+    report.layout = prev["layout"]
+    report.skipped_reason = f"already imported (run {prev['id']}); use --force to re-run"
+    report.rows_read = prev["rows_read"]
+    report.rejected = prev["rejected"]
+    report.unchanged = prev["rows_read"] - prev["rejected"]
+    report.rejections = list(prev["rejections"])
+    report.warnings = list(prev["warnings"])
+    return True
+
+
+def _run_params(report: ImportReport) -> dict[str, Any]:
+    return {
+        "importer": report.importer,
+        "source": report.source,
+        "file_name": Path(report.file).name,
+        "checksum": report.checksum,
+    }
+
+
+def _finish_params(report: ImportReport) -> dict[str, Any]:
+    return {
+        "run_id": report.run_id,
+        "layout": report.layout,
+        "status": report.status,
+        "rows_read": report.rows_read,
+        "inserted": report.inserted,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "rejected": report.rejected,
+        "rejections": json.dumps(report.rejections, ensure_ascii=False),
+        "warnings": json.dumps(report.warnings, ensure_ascii=False),
+        "error": report.error,
+    }
+
+
+# The work ----------------------------------------------------------------------------------
+
+
+def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encoding: str) -> None:
+    issues = Issues()
+    report.rejections, report.warnings = issues.rejections, issues.warnings
+    if plan.setup_error is not None:
+        raise plan.setup_error
+    assert plan.read is not None and report.run_id is not None
+    if encoding == "windows-1252":
+        issues.warn(
+            None, "file", "not valid UTF-8; read as Windows-1252/Latin-1", "decoded as Windows-1252"
+        )
+    elif encoding == "utf-8-sig":
+        issues.warn(None, "file", "byte order mark (BOM) removed", "BOM removed")
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    parsed = plan.read(path, encoding, issues)
+    report.layout = parsed.layout
+    conn.execute(sa.text("DROP TABLE IF EXISTS pg_temp.import_stage"))
+    conn.execute(sql("geo", "import_stage.sql"))
+    cursor = raw_cursor(conn)
+    with cursor.copy(COPY_STAGE) as copy:
+        write = copy.write_row
+        for row in parsed.rows:
+            write(row)
+    timings["parse_copy"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    merged = conn.execute(
+        sql("geo", "import_merge.sql"),
+        {"source": report.source, "run_id": report.run_id, "raw_keys": parsed.raw_keys},
+    ).one()
+    conn.execute(sa.text("DROP TABLE pg_temp.import_stage"))
+    timings["merge"] = time.perf_counter() - t0
+    report.inserted, report.updated = int(merged.inserted), int(merged.updated)
+    report.unchanged = issues.accepted - report.inserted - report.updated
+    report.rejected = len(issues.rejections)
+    report.rows_read = issues.accepted + report.rejected
+
+    t0 = time.perf_counter()
+    if report.inserted or report.updated:
+        from geo.enrich import enrich_incidents
+
+        report.enriched = enrich_incidents(conn, import_run_id=_uuid(report.run_id))
+    else:
+        report.enriched = 0
+    timings["enrich"] = time.perf_counter() - t0
+    report.timings = timings
+
+    report.status = "succeeded"
+    conn.execute(sql("geo", "import_run_finish.sql"), _finish_params(report))
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

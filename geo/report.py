@@ -1,0 +1,88 @@
+"""What an import did, in a form a person can act on (row numbers, reasons, fixes made)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+MAX_LISTED = 10
+
+
+@dataclass
+class ImportReport:
+    """One import run. ``rows_read`` = inserted + updated + unchanged + rejected."""
+
+    importer: str
+    source: str
+    file: str
+    checksum: str
+    run_id: uuid.UUID | None = None
+    layout: str | None = None
+    status: str = "running"
+    rows_read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    rejections: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+    skipped_reason: str | None = None
+    error: str | None = None
+    enriched: int | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def accepted(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+    def warning_counts(self) -> dict[str, int]:
+        """Warnings grouped by kind (field + what was done), most frequent first."""
+        counts = Counter(f"{w['field']}: {w.get('kind') or w['message']}" for w in self.warnings)
+        return dict(counts.most_common())
+
+    def rejection_counts(self) -> dict[str, int]:
+        counts = Counter(r.get("kind") or r["reason"] for r in self.rejections)
+        return dict(counts.most_common())
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["run_id"] = str(self.run_id) if self.run_id else None
+        data["seconds"] = round(self.seconds, 3)
+        data["timings"] = {k: round(v, 3) for k, v in self.timings.items()}
+        data["warning_counts"] = self.warning_counts()
+        data["rejection_counts"] = self.rejection_counts()
+        return data
+
+    def summary(self) -> str:
+        name = Path(self.file).name
+        head = (
+            f"{self.importer} import of {name} ({self.layout or 'layout unknown'}): {self.status}"
+        )
+        lines = [head]
+        if self.run_id:
+            lines.append(f"  run {self.run_id}, source {self.source}, {self.seconds:.2f} s")
+        if self.skipped_reason:
+            lines.append(f"  skipped: {self.skipped_reason}")
+        if self.error:
+            lines.append(f"  error: {self.error}")
+        lines.append(
+            f"  rows read {self.rows_read}: inserted {self.inserted}, updated {self.updated}, "
+            f"unchanged {self.unchanged}, rejected {self.rejected}"
+        )
+        if self.enriched is not None:
+            lines.append(f"  enriched {self.enriched}")
+        if self.rejections:
+            lines.append(f"  rejections ({len(self.rejections)}):")
+            for rej in self.rejections[:MAX_LISTED]:
+                lines.append(f"    row {rej['row']}: {rej['reason']}")
+            if len(self.rejections) > MAX_LISTED:
+                lines.append(f"    … {len(self.rejections) - MAX_LISTED} more (use --json)")
+        if self.warnings:
+            lines.append(f"  warnings ({len(self.warnings)}):")
+            for kind, count in self.warning_counts().items():
+                lines.append(f"    {count:>6}  {kind}")
+        return "\n".join(lines)

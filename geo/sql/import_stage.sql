@@ -1,0 +1,37 @@
+-- Staging for one import: rows already validated in Python, COPYed in one stream.
+-- Column order matches geo.importers.base.STAGE_COLUMNS.
+CREATE TEMP TABLE import_stage (
+    row_no            integer NOT NULL,
+    source_id         text NOT NULL,
+    incident_type     text,
+    category          text NOT NULL,
+    event_date        date,
+    date_precision    text,
+    reported_date     date,
+    dead              integer,
+    missing           integer,
+    survivors         integer,
+    injured           integer,
+    pushed_back       integer,
+    women             integer,
+    men               integer,
+    children          integer,
+    cause             text,
+    location_text     text,
+    region_text       text,
+    route_text        text,
+    lon               double precision,
+    lat               double precision,
+    h3_cell           bigint,
+    h3_res            smallint,
+    origin_countries  text,   -- list joined by U+001F
+    origin_region     text,
+    pushed_from       text,
+    pushed_to         text,
+    violence_types    text,   -- list joined by U+001F
+    source_quality    text,
+    source_name       text,
+    source_url        text,
+    raw_cells         text,   -- the original cells joined by U+001F (keys passed to the merge)
+    raw_json          text    -- or the original record as JSON (GeoJSON properties)
+)
