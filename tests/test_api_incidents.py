@@ -211,27 +211,37 @@ async def test_paging_follows_next_links_to_the_end(
     assert keys == sorted(keys), "pages are in (date, id) order, undated last"
 
 
-async def test_small_pages_keep_filters_in_next_link(
-    client: httpx.AsyncClient, conn: Connection
+@pytest.mark.parametrize(
+    ("n_dated", "n_undated", "limit"),
+    [(9, 2, 4), (8, 2, 4), (1, 5, 2)],
+    ids=["boundary-inside-page", "boundary-at-page-end", "cursor-on-undated-row"],
+)
+async def test_small_pages_cross_from_dated_to_undated_rows(
+    client: httpx.AsyncClient, conn: Connection, n_dated: int, n_undated: int, limit: int
 ) -> None:
     cid = insert_corridor(conn, "zz-test-paging")
     dated = {
         str(insert_incident(conn, corridor_id=cid, event_date=date(2091, 1, 1 + n % 3)))
-        for n in range(9)
+        for n in range(n_dated)
     }
-    undated = {str(insert_incident(conn, corridor_id=cid, event_date=None)) for _ in range(2)}
+    undated = {
+        str(insert_incident(conn, corridor_id=cid, event_date=None)) for _ in range(n_undated)
+    }
     insert_incident(conn)  # same dates, other corridor: must never appear
-    url: str | None = "/incidents?corridor=zz-test-paging&limit=4"
+    url: str | None = f"/incidents?corridor=zz-test-paging&limit={limit}"
     seen: list[str] = []
+    pages = 0
     while url is not None:
         body = (await client.get(url)).json()
-        assert body["numberMatched"] == 11
+        assert body["numberMatched"] == n_dated + n_undated
         assert "corridor=zz-test-paging" in body["links"][0]["href"]
         seen += [f["id"] for f in body["features"]]
         url = next((link["href"] for link in body["links"] if link["rel"] == "next"), None)
-    assert len(seen) == len(set(seen)) == 11
-    assert set(seen) == dated | undated
-    assert set(seen[-2:]) == undated
+        pages += 1
+    assert len(seen) == len(set(seen)) == n_dated + n_undated
+    assert seen[:n_dated] and set(seen[:n_dated]) == dated
+    assert set(seen[n_dated:]) == undated
+    assert pages == -(-(n_dated + n_undated) // limit)  # no empty trailing page
 
 
 async def test_limit_above_maximum_is_400_with_the_maximum(client: httpx.AsyncClient) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Annotated, Any
 
 import h3
@@ -27,6 +28,9 @@ _PROPERTIES = (
 )  # fmt: skip
 
 
+_pick = itemgetter(*_PROPERTIES)
+
+
 def _h3_hex(cell: int | None) -> str | None:
     """Until ``geo.h3index`` lands: the H3 string form of a BIGINT cell."""
     return h3.int_to_str(cell) if cell is not None else None
@@ -34,7 +38,7 @@ def _h3_hex(cell: int | None) -> str | None:
 
 def feature(row: Any) -> dict[str, Any]:
     """A plain-dict GeoJSON Feature: cheap enough to build 10,000 per request."""
-    props = {name: row[name] for name in _PROPERTIES}
+    props = dict(zip(_PROPERTIES, _pick(row), strict=True))
     props["date"] = row["event_date"].isoformat() if row["event_date"] else None
     props["h3"] = _h3_hex(row["h3_cell"])
     geometry = (

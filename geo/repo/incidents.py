@@ -7,18 +7,18 @@ SQL file, not in a caller), so no endpoint can forget it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection
 
 from geo.db import load_sql
 from geo.errors import InvalidInput, NotFound
 from geo.repo.filters import BBox, Cursor, DateInterval
 
-Row = RowMapping  # read-only, name-keyed
+Row = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -84,12 +84,19 @@ def corridor_id(conn: Connection, slug: str) -> int:
     return int(ident)
 
 
-_KEYSET = {
-    # After a dated row: later dates, same date with a larger id, then all undated rows.
-    True: "AND ((i.event_date, i.id) > (:after_date, :after_id) OR i.event_date IS NULL)",
-    # After an undated row: only undated rows with a larger id (they sort last).
-    False: "AND i.event_date IS NULL AND i.id > :after_id",
-}
+# Keyset predicates. They are kept free of OR so the (event_date, id) B-tree bounds the scan
+# (an ``... OR event_date IS NULL`` turns every deep page into a filter over all earlier rows);
+# undated rows, which sort last, are fetched by a second query when the dated ones run out.
+_AFTER_DATED = "\n  AND (i.event_date, i.id) > (:after_date, :after_id)"
+_UNDATED = "\n  AND i.event_date IS NULL"
+_AFTER_UNDATED = "\n  AND i.event_date IS NULL AND i.id > :after_id"
+_ORDER = "\nORDER BY i.event_date, i.id\nLIMIT :limit"
+
+
+def _fetch(conn: Connection, predicates: str, params: dict[str, Any]) -> list[Row]:
+    result = conn.execute(sa.text(load_sql("geo", "repo_incidents.sql") + predicates), params)
+    keys = list(result.keys())
+    return [dict(zip(keys, r, strict=True)) for r in result]  # much faster than Row._mapping
 
 
 def list_incidents(
@@ -102,17 +109,16 @@ def list_incidents(
     """
     cid = corridor_id(conn, flt.corridor) if flt.corridor is not None else None
     where, params = filter_sql(flt, corridor_id=cid)
-    page_where = where
-    page_params = dict(params, limit=limit + 1)
-    if cursor is not None:
-        page_where += "\n  " + _KEYSET[cursor.event_date is not None]
-        page_params.update(after_date=cursor.event_date, after_id=cursor.id)
-    query = (
-        load_sql("geo", "repo_incidents.sql")
-        + page_where
-        + "\nORDER BY i.event_date, i.id\nLIMIT :limit"
-    )
-    rows = [r._mapping for r in conn.execute(sa.text(query), page_params)]
+    want = dict(params, limit=limit + 1)  # one extra row says whether a next page exists
+    if cursor is None:
+        rows = _fetch(conn, where + _ORDER, want)
+    elif cursor.event_date is None:
+        rows = _fetch(conn, where + _AFTER_UNDATED + _ORDER, dict(want, after_id=cursor.id))
+    else:
+        after = dict(want, after_date=cursor.event_date, after_id=cursor.id)
+        rows = _fetch(conn, where + _AFTER_DATED + _ORDER, after)
+        if len(rows) <= limit:
+            rows += _fetch(conn, where + _UNDATED + _ORDER, dict(want, limit=limit + 1 - len(rows)))
     more = len(rows) > limit
     rows = rows[:limit]
     if cursor is None and not more:
@@ -130,4 +136,4 @@ def get_incident(conn: Connection, *, id: uuid.UUID) -> Row:
     row = conn.execute(sa.text(query), {"id": id}).first()
     if row is None:
         raise NotFound(f"no public incident with id {id}")
-    return row._mapping
+    return dict(row._mapping)
