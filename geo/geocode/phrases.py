@@ -1,0 +1,228 @@
+"""Find place mentions and the spatial phrases around them in a tokenised text.
+
+Mentions come from exact look-ups of word n-grams (longest first, never across a comma) and,
+for leftover words, a fuzzy look-up; phrases ("20 km north of", "off the coast of",
+"between ... and ...", "near", "en route to") are regular expressions over the folded words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from geo.geocode.gazetteer import STOPWORDS, Gazetteer
+from geo.geocode.geodesy import BEARINGS
+from geo.geocode.model import Place
+from geo.geocode.text import Token
+
+MAX_NGRAM = 6
+FUZZY_CUTOFF = 85.0  # rapidfuzz ratio; "Kurfrah"->"kufrah" 92, "Subratah"->"sabratah" 88
+
+UNITS_M: dict[str, float] = {
+    "km": 1000.0,
+    "kms": 1000.0,
+    "kilometer": 1000.0,
+    "kilometers": 1000.0,
+    "kilometre": 1000.0,
+    "kilometres": 1000.0,
+    "nautical mile": 1852.0,
+    "nautical miles": 1852.0,
+    "nm": 1852.0,
+    "mile": 1609.344,
+    "miles": 1609.344,
+    "mi": 1609.344,
+    "meter": 1.0,
+    "meters": 1.0,
+    "metre": 1.0,
+    "metres": 1.0,
+    "m": 1.0,
+}
+_DIRS = "|".join(sorted(BEARINGS, key=len, reverse=True))
+_UNITS = "|".join(sorted((re.escape(u) for u in UNITS_M), key=len, reverse=True))
+_NUM = r"\d+(?:\.\d+)?"
+OFFSET = re.compile(
+    rf"\b(?P<num>{_NUM})(?: (?:to )?(?P<num2>{_NUM}))? (?P<unit>{_UNITS})\b"
+    rf"(?: , [^,]* ,)?(?: and [^,]*?)?"
+    rf"(?: (?P<dir>{_DIRS}))?(?: of| from| off| away from| off the coast of| before)\b"
+)
+DIRECTION_OF = re.compile(rf"\b(?P<dir>{_DIRS}) of\b")
+OFFSHORE = re.compile(
+    r"(?<!called )\boff\b|\boffshore\b|\bat sea\b|\bwaters\b|\bnautical\b|\bshipwreck"
+    r"|\bsank\b|\bcapsized\b|\bin the (?:\w+ )?sea\b"
+)
+NEAR = re.compile(
+    r"\b(?:near|nearby|around|outside|close to|vicinity|surroundings|outskirts|environs)\b"
+)
+BETWEEN = re.compile(r"\bbetween\b(?P<a>.+?)\b(?:and|or)\b(?P<b>.+)$")
+EITHER = re.compile(r"\b(?:in|near|of) (?P<a>[^,]+?) or (?P<b>.+)$")
+EN_ROUTE = re.compile(
+    r"\b(?:en route to|on route to|on the way to|heading to|heading for|bound for|towards"
+    r"|trying to reach|destined for|to reach|had likely come|came from|departed from"
+    r"|left from|coming from)\b"
+)
+UNSPECIFIED = re.compile(r"\b(?:unspecified|unknown|undisclosed)(?: location)?\b")
+BORDER = re.compile(r"\bborders?\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """Words ``start:end`` of the token list name ``places`` (score < 1 when fuzzy)."""
+
+    start: int
+    end: int
+    key: str
+    places: tuple[Place, ...]
+    score: float
+
+    @property
+    def is_country(self) -> bool:
+        return any(p.kind == "country" for p in self.places)
+
+    @property
+    def fuzzy(self) -> bool:
+        return self.score < 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Offset:
+    """A distance (metres) and optional bearing before the word index ``after``."""
+
+    distance_m: float
+    bearing: float | None
+    after: int
+
+
+@dataclass(frozen=True, slots=True)
+class Phrases:
+    """Spatial cues found in the text, as word indices into the token list."""
+
+    offset: Offset | None
+    direction_of: int | None
+    offshore: bool
+    near: bool
+    between: tuple[tuple[int, int], tuple[int, int]] | None
+    en_route_from: int | None
+    unspecified: bool
+    border: bool
+
+
+def joined(tokens: list[Token]) -> tuple[str, list[int]]:
+    """Folded words joined by spaces, with " ," at clause breaks, and each word's offset."""
+    parts: list[str] = []
+    starts: list[int] = []
+    pos = 0
+    for i, tok in enumerate(tokens):
+        if i and tok.clause != tokens[i - 1].clause:
+            parts.append(",")
+            pos += 2
+        starts.append(pos)
+        parts.append(tok.norm)
+        pos += len(tok.norm) + 1
+    return " ".join(parts), starts
+
+
+def _word_at(starts: list[int], char: int) -> int:
+    """Index of the first word starting at or after ``char``."""
+    for i, s in enumerate(starts):
+        if s >= char:
+            return i
+    return len(starts)
+
+
+def find_mentions(tokens: list[Token], gaz: Gazetteer) -> list[Mention]:
+    """Exact n-gram matches, longest first and non-overlapping, then fuzzy for the rest."""
+    taken = [False] * len(tokens)
+    found: list[Mention] = []
+    for n in range(min(MAX_NGRAM, len(tokens)), 0, -1):
+        for i in range(len(tokens) - n + 1):
+            span = tokens[i : i + n]
+            if any(taken[i : i + n]) or span[0].clause != span[-1].clause:
+                continue
+            key = " ".join(t.norm for t in span)
+            places = gaz.index.get(key)
+            if not places or not _plausible(span):
+                continue
+            found.append(Mention(i, i + n, key, places, 1.0))
+            taken[i : i + n] = [True] * n
+    found.extend(_fuzzy_mentions(tokens, taken, gaz))
+    return sorted(found, key=lambda m: m.start)
+
+
+def _plausible(span: list[Token]) -> bool:
+    """Short single words count as names only when written with a capital ("Una", "CA")."""
+    if len(span) > 1 or len(span[0].norm) > 4:
+        return True
+    return span[0].orig[:1].isupper()
+
+
+def _fuzzy_mentions(tokens: list[Token], taken: list[bool], gaz: Gazetteer) -> list[Mention]:
+    """Fuzzy-match runs of leftover content words (misspellings such as "Kurfrah")."""
+    runs: list[tuple[int, int]] = []
+    i = 0
+    while i < len(tokens):
+        if taken[i] or not _content(tokens[i]):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(tokens) and j - i < 3 and not taken[j] and _content(tokens[j]):
+            if tokens[j].clause != tokens[i].clause:
+                break
+            j += 1
+        runs.append((i, j))
+        i = j
+    out: list[Mention] = []
+    for start, end in runs:
+        spans = [(start, end)] + (
+            [(k, k + 1) for k in range(start, end)] if end - start > 1 else []
+        )
+        for s, e in spans:
+            key = " ".join(t.norm for t in tokens[s:e])
+            if len(key) < 5 or not key[0].isalpha():
+                continue
+            choices = gaz.fuzzy_keys.get(key[0], ())
+            hit = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            if hit:
+                out.append(Mention(s, e, hit[0], gaz.index[hit[0]], 0.95 * hit[1] / 100))
+                break
+    return out
+
+
+def _content(tok: Token) -> bool:
+    return tok.norm not in STOPWORDS and not tok.norm[0].isdigit() and len(tok.norm) >= 3
+
+
+def find_phrases(tokens: list[Token]) -> Phrases:
+    """Detect the spatial phrases of the text."""
+    text, starts = joined(tokens)
+    text = re.sub(r"\b(north|south) (east|west)\b", r"\1\2", text)
+    offset = None
+    m = OFFSET.search(text)
+    if m:
+        value = float(m.group("num"))
+        if m.group("num2"):
+            value = (value + float(m.group("num2"))) / 2
+        bearing = BEARINGS.get(m.group("dir") or "")
+        offset = Offset(value * UNITS_M[m.group("unit")], bearing, _word_at(starts, m.end()))
+    direction_of = None
+    d = DIRECTION_OF.search(text)
+    if d and offset is None:
+        direction_of = _word_at(starts, d.end())
+    between = None
+    b = BETWEEN.search(text) or EITHER.search(text)
+    if b:
+        a_span = (_word_at(starts, b.start("a")), _word_at(starts, b.end("a")))
+        b_span = (_word_at(starts, b.start("b")), _word_at(starts, b.end("b")) + 1)
+        between = (a_span, b_span)
+    route = EN_ROUTE.search(text)
+    return Phrases(
+        offset=offset,
+        direction_of=direction_of,
+        offshore=bool(OFFSHORE.search(text)),
+        near=bool(NEAR.search(text)),
+        between=between,
+        en_route_from=_word_at(starts, route.start()) if route else None,
+        unspecified=bool(UNSPECIFIED.search(text)),
+        border=bool(BORDER.search(text)),
+    )
