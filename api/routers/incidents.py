@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Annotated, Any
 
-import h3
 from fastapi import APIRouter, Path, Request, Response
 
 from api.deps import BBoxDep, CategoriesDep, Conn, CorridorDep, CountryDep, IntervalDep, PagingDep
 from api.errors import PROBLEM_JSON
 from api.links import GEOJSON, page_links, self_link
 from api.models import IncidentCollection, IncidentFeature, Problem
+from geo import h3index
 from geo.repo import incidents as repo
 from geo.repo.filters import parse_uuid
 
@@ -32,14 +32,13 @@ _pick = itemgetter(*_PROPERTIES)
 
 
 def _h3_hex(cell: int | None) -> str | None:
-    """Until ``geo.h3index`` lands: the H3 string form of a BIGINT cell."""
-    return h3.int_to_str(cell) if cell is not None else None
+    return h3index.to_hex(cell) if cell is not None else None
 
 
 def feature(row: Any) -> dict[str, Any]:
     """A plain-dict GeoJSON Feature: cheap enough to build 10,000 per request."""
-    props = dict(zip(_PROPERTIES, _pick(row), strict=True))
-    props["date"] = row["event_date"].isoformat() if row["event_date"] else None
+    props = {"date": row["event_date"].isoformat() if row["event_date"] else None}
+    props.update(zip(_PROPERTIES, _pick(row), strict=True))
     props["h3"] = _h3_hex(row["h3_cell"])
     geometry = (
         {"type": "Point", "coordinates": [row["lon"], row["lat"]]}
