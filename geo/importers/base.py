@@ -171,7 +171,7 @@ def fit(cells: list[str], width: int, row: int, issues: Issues) -> list[str]:
     if n > width and not any(c.strip() for c in cells[width:]):
         return cells[:width]
     if n != width:
-        raise RowError(f"row has {n} fields, the header has {width}", "wrong number of fields")
+        raise RowError(f"row has {n} field(s), the header has {width}", "wrong number of fields")
     return cells
 
 

@@ -11,7 +11,8 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -147,10 +148,18 @@ def _with_connection(
                 f"import of {path.name} failed ({_describe(error)}) and the connection is "
                 f"unusable ({_describe(lost)})"
             ) from error
-    _record_failure(report, error, conn.begin_nested)
+    _record_failure(report, error, lambda: _savepoint(conn))
 
 
-def _record_failure(report: ImportReport, error: Exception, begin: Callable[[], Any]) -> None:
+@contextmanager
+def _savepoint(conn: Connection) -> Iterator[Connection]:
+    with conn.begin_nested():
+        yield conn
+
+
+def _record_failure(
+    report: ImportReport, error: Exception, begin: Callable[[], AbstractContextManager[Connection]]
+) -> None:
     """Mark the run failed in its own short transaction; raise if even that is impossible."""
     report.status = "failed"
     report.error = _describe(error)

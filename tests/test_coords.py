@@ -1,0 +1,85 @@
+"""Coordinate notations people type, and the reasons we give when they cannot be trusted."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from geo.coords import CoordinateError, parse_point, point_from_geojson
+
+LON, LAT = -110.366388888, 31.650277777
+
+PARSED = [
+    ("31.650277777, -110.366388888", (LON, LAT)),
+    ("31.650277777,-110.366388888", (LON, LAT)),
+    ("  31.650277777 ,  -110.366388888  ", (LON, LAT)),
+    ("31,650277777; -110,366388888", (LON, LAT)),
+    ("31,650277777, -110,366388888", (LON, LAT)),
+    ("31.650277777 -110.366388888", (LON, LAT)),
+    ("31°39'01\"N 110°21'59\"W", (LON, LAT)),
+    ("31° 39′ 01″ N, 110° 21′ 59″ W", (LON, LAT)),
+    ("31 39 1 N 110 21 59 W", (LON, LAT)),
+    ("N 31 39 1 W 110 21 59", (LON, LAT)),
+    ("110°21'59\"W 31°39'01\"N", (LON, LAT)),
+    ("31°39'01\" -110°21'59\"", (LON, LAT)),
+    ("31°39.01666666'N 110°21.98333333'W", (LON, LAT)),
+    ("31.650277777N 110.366388888W", (LON, LAT)),
+    ("POINT(-110.366388888 31.650277777)", (LON, LAT)),
+    ("point z (-110.366388888 31.650277777 12)", (LON, LAT)),
+    ('{"type": "Point", "coordinates": [-110.366388888, 31.650277777]}', (LON, LAT)),
+    ("-33.9, 18.4", (18.4, -33.9)),
+    ("33°54'S 18°24'E", (18.4, -33.9)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PARSED)
+def test_parses_every_supported_notation_to_lon_lat(
+    text: str, expected: tuple[float, float]
+) -> None:
+    lon, lat = parse_point(text) or (math.nan, math.nan)
+    assert lon == pytest.approx(expected[0], abs=1e-6)
+    assert lat == pytest.approx(expected[1], abs=1e-6)
+
+
+@pytest.mark.parametrize("text", [None, "", "  ", "NULL", "0", "N/A", "unknown"])
+def test_no_coordinates_markers_give_none(text: str | None) -> None:
+    assert parse_point(text) is None
+
+
+REJECTED = [
+    ("95.0, 14.5", "latitude 95 out of range"),
+    ("14.5, 195.0", "longitude 195 out of range"),
+    ("nan, nan", "not a finite number"),
+    ("inf, 3", "not a finite number"),
+    ("garbage", "no numbers"),
+    ("31°75'N 110°W", "below 60"),
+    ("31N 32N", "both halves are latitudes"),
+    ("-31S 20E", "both a minus sign and S"),
+    ("1, 2, 3, 4", "cannot tell latitude from longitude"),
+    ("LINESTRING(1 2, 3 4)", "unreadable"),
+    ("POINT(1)", "unreadable WKT"),
+    ('{"type": "LineString", "coordinates": [[1, 2], [3, 4]]}', "not a Point"),
+    ('{"type": "Point"', "unreadable GeoJSON"),
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), REJECTED)
+def test_bad_coordinates_raise_with_a_reason(text: str, reason: str) -> None:
+    with pytest.raises(CoordinateError, match=reason):
+        parse_point(text)
+
+
+@pytest.mark.parametrize(
+    ("geometry", "reason"),
+    [
+        ({"type": "Point", "coordinates": ["a", 1]}, "numbers"),
+        ({"type": "Point", "coordinates": [1]}, "numbers"),
+        ({"type": "Point", "coordinates": [1, 91]}, "latitude 91"),
+        ({"type": "Polygon", "coordinates": []}, "'Polygon', not a Point"),
+        ([1, 2], "not a Point"),
+    ],
+)
+def test_geojson_geometry_must_be_a_valid_point(geometry: object, reason: str) -> None:
+    with pytest.raises(CoordinateError, match=reason):
+        point_from_geojson(geometry)
