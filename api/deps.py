@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.engine import Connection, Engine
@@ -54,9 +53,12 @@ def get_conn(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connect
         conn = engine.connect()
     except (sa_exc.DBAPIError, sa_exc.TimeoutError) as exc:
         raise translate_db_error(exc) from exc
-    with conn, conn.begin():
-        conn.execute(sa.text("SET TRANSACTION READ ONLY"))
-        yield conn
+    with conn:
+        # psycopg then opens the transaction with BEGIN READ ONLY (no extra round trip); the pool
+        # resets the flag when the connection is returned.
+        readonly = conn.execution_options(postgresql_readonly=True)
+        with readonly.begin():
+            yield readonly
 
 
 Conn = Annotated[Connection, Depends(get_conn)]
@@ -148,7 +150,12 @@ def paging_param(
     settings: Annotated[Settings, Depends(get_settings)],
     limit: Annotated[
         int | None,
-        Query(description="Page size; defaults and maximum are set by the server (see below)."),
+        Query(
+            description=(
+                "Page size: 1 to the server's maximum (CROSSINGS_MAX_LIMIT, 10000 unless "
+                "configured); default CROSSINGS_DEFAULT_LIMIT (100). Larger is a 400."
+            )
+        ),
     ] = None,
     cursor: Annotated[
         str | None,

@@ -145,3 +145,26 @@ async def test_unknown_path_and_method_are_problems(client: httpx.AsyncClient) -
     assert wrong_method.status_code == 405
     assert wrong_method.json()["status"] == 405
     assert "GET" in wrong_method.headers["allow"]
+
+
+@pytest.mark.anyio
+async def test_request_connection_is_read_only(settings: Settings, engine: Engine) -> None:
+    """The public API cannot write, even through a bug: its transaction is READ ONLY."""
+    app = create_app(settings)
+
+    @app.get("/probe")
+    def probe(conn: Conn) -> dict[str, str]:
+        return {"read_only": str(conn.execute(sa.text("SHOW transaction_read_only")).scalar())}
+
+    @app.get("/write")
+    def write(conn: Conn) -> None:
+        conn.execute(sa.text("CREATE TABLE api_must_not_write (a int)"))
+
+    async with serve(app) as client:
+        assert (await client.get("/probe")).json() == {"read_only": "on"}
+        response = await client.get("/write")
+    assert response.status_code == 500
+    assert "api_must_not_write" not in response.text
+    with engine.connect() as conn:
+        exists = conn.execute(sa.text("SELECT to_regclass('api_must_not_write')")).scalar()
+    assert exists is None
