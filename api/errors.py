@@ -86,7 +86,11 @@ def status_for(exc: CrossingsError) -> int:
     return 500
 
 
-def crossings_error_response(request: Request, exc: CrossingsError) -> ProblemResponse:
+def crossings_error_response(
+    request: Request, exc: CrossingsError, cause: BaseException | None = None
+) -> ProblemResponse:
+    """4xx: the message is for the client. 5xx: fixed text out, real cause (and, for a 500,
+    the traceback of ``cause`` or ``exc``) to the log under the request id."""
     status = status_for(exc)
     if status < 500:
         extra = (
@@ -100,6 +104,7 @@ def crossings_error_response(request: Request, exc: CrossingsError) -> ProblemRe
         request.url.path,
         type(exc).__name__,
         exc,
+        exc_info=(cause or exc) if status == 500 else None,
     )
     message = next(
         (m for cls, m in SERVER_MESSAGES.items() if isinstance(exc, cls)), INTERNAL_MESSAGE
@@ -113,7 +118,7 @@ async def _crossings_handler(request: Request, exc: Exception) -> ProblemRespons
 
 
 async def _driver_handler(request: Request, exc: Exception) -> ProblemResponse:
-    return crossings_error_response(request, translate_db_error(exc))
+    return crossings_error_response(request, translate_db_error(exc), cause=exc)
 
 
 def _where(loc: tuple[Any, ...]) -> str:

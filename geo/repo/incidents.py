@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,9 +34,11 @@ class IncidentFilter:
 
 @dataclass
 class IncidentPage:
+    """A page of rows, the count over all pages, and where the next page starts (if any)."""
+
     rows: list[Row]
     number_matched: int
-    next_cursor: Cursor | None = field(default=None)
+    next_cursor: Cursor | None = None
 
 
 def filter_sql(flt: IncidentFilter, *, corridor_id: int | None) -> tuple[str, dict[str, Any]]:
