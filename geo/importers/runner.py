@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
@@ -179,13 +180,22 @@ def _record_failure(
 
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, sa.exc.DBAPIError) and exc.orig is not None:
-        detail = str(exc.orig).strip().splitlines()[0]
+        detail = _first_line(exc.orig)
         if exc.connection_invalidated:
             return f"database connection lost: {detail}"
         return f"database error: {detail}"
+    if isinstance(exc, psycopg.OperationalError):
+        return f"database connection lost: {_first_line(exc)}"
+    if isinstance(exc, psycopg.Error):
+        return f"database error: {_first_line(exc)}"
     if isinstance(exc, SetupError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def _skip_if_done(conn: Connection, report: ImportReport) -> bool:
