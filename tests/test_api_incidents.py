@@ -59,13 +59,29 @@ async def test_feature_collection_is_valid_geojson_with_all_properties(
     assert "raw-json-must-not-leak" not in response.text
 
 
-async def test_sample_data_serves_as_valid_geojson(client: httpx.AsyncClient) -> None:
-    """Whatever the session database holds (the MMP sample) validates against the model."""
-    response = await client.get("/incidents", params={"limit": 500})
+async def test_whole_dataset_in_one_page_is_valid_geojson(
+    client: httpx.AsyncClient, conn: Connection
+) -> None:
+    """Everything the session database holds (the MMP sample) at the maximum page size."""
+    public = conn.execute(
+        sa.text(
+            "SELECT count(*) FROM incidents "
+            "WHERE sensitivity = 'public' AND review_state <> 'rejected'"
+        )
+    ).scalar_one()
+    response = await client.get("/incidents", params={"limit": 10000})
     assert response.status_code == 200
     collection = IncidentCollection.model_validate(response.json())
-    assert collection.numberReturned == len(collection.features) <= 500
-    assert collection.numberMatched >= collection.numberReturned
+    assert collection.numberMatched == public
+    assert collection.numberReturned == len(collection.features) == min(public, 10000)
+    assert len({f.id for f in collection.features}) == collection.numberReturned
+    for f in collection.features:
+        assert f.properties is not None
+        if f.geometry is not None:
+            lon, lat = f.geometry.coordinates[:2]
+            assert -180 <= lon <= 180 and -90 <= lat <= 90
+        if f.properties.h3 is not None:
+            assert h3.is_valid_cell(f.properties.h3)
 
 
 async def test_private_and_rejected_incidents_are_never_served(
