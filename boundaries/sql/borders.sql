@@ -1,0 +1,40 @@
+-- Land borders: the shared boundary of each pair of touching countries.
+-- Natural Earth's neighbours share vertices, so the intersection of the two outlines *is* the
+-- border line; pairs that only touch at a point (NAM-ZWE, BWA-ZMB) give no line and are left out.
+INSERT INTO land_borders (iso3_a, iso3_b, length_km, geom)
+SELECT iso3_a, iso3_b, ST_Length(geom::geography) / 1000.0, geom
+FROM (
+    SELECT a.iso3 AS iso3_a, b.iso3 AS iso3_b,
+           ST_Multi(ST_LineMerge(ST_CollectionExtract(
+               ST_Intersection(ST_Boundary(a.geom), ST_Boundary(b.geom)), 2))) AS geom
+    FROM countries a
+    JOIN countries b ON a.iso3 < b.iso3 AND ST_Intersects(a.geom, b.geom)
+) pairs
+WHERE NOT ST_IsEmpty(geom)
+;
+-- Short pieces for nearest-neighbour search: the GiST KNN operator ranks by bounding box, so
+-- small boxes make its order close to the true distance order.
+INSERT INTO land_border_parts (border_id, geom)
+SELECT b.id, (ST_Dump(part)).geom
+FROM land_borders b, LATERAL ST_Subdivide(b.geom, 64) AS part
+;
+-- Coastline: whatever of a country's outline is not a land border. Countries' land borders are
+-- cut out of the outline by a hair-thin buffer so floating-point crumbs are not left behind.
+INSERT INTO coastline (iso3, geom)
+SELECT iso3, geom
+FROM (
+    SELECT c.iso3,
+           ST_Multi(ST_CollectionExtract(ST_Difference(
+               ST_Boundary(c.geom),
+               coalesce(
+                   (SELECT ST_Union(b.geom) FROM land_borders b
+                    WHERE c.iso3 IN (b.iso3_a, b.iso3_b)),
+                   'MULTILINESTRING EMPTY'::geometry(MultiLineString, 4326))
+           ), 2)) AS geom
+    FROM countries c
+) coast
+WHERE NOT ST_IsEmpty(geom)
+;
+INSERT INTO coastline_parts (coastline_id, geom)
+SELECT c.id, (ST_Dump(part)).geom
+FROM coastline c, LATERAL ST_Subdivide(c.geom, 64) AS part

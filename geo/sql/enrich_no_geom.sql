@@ -1,0 +1,11 @@
+-- Incidents without a location: no country, border, coast or corridor can be said.
+UPDATE incidents
+SET country = NULL,
+    border_id = NULL,
+    border_pair = NULL,
+    border_distance_km = NULL,
+    coast_distance_km = NULL,
+    corridor_id = NULL,
+    enriched_at = now()
+WHERE geom IS NULL
+  AND (CAST(:import_run_id AS uuid) IS NULL OR import_run_id = CAST(:import_run_id AS uuid))

@@ -1,0 +1,55 @@
+-- Stage 2 of enrichment: everything the reference layers say about each distinct point of
+-- _enrich_points (x, y), written to _enrich_result. Points are deduplicated first because real
+-- exports repeat coordinates (a town, a beach) many times.
+--  * inside: ADM0_A3 of the country piece containing the point (NULL on water).
+--  * nearest land border / coastline: the 4 nearest pieces by the GiST KNN operator, then the
+--    closest point of each piece (in lon/lat, the data's own geometry) and the great-circle
+--    distance to it. Natural Earth's straight edges follow lon/lat (the 49th parallel is a
+--    parallel, not a great circle), so this is truer to the data than a geography distance
+--    that bends long edges into great circles; KNN alone is only approximate in degrees, hence
+--    the 4 candidates re-ranked in km.
+--  * corridor: of the corridors containing the point, highest priority, then smallest area,
+--    then slug (docs/corridors.md).
+SELECT pt.x, pt.y,
+       inside.iso3 AS inside_iso3,
+       border.border_id, border.pair AS border_pair, border.km AS border_km,
+       coast.iso3 AS coast_iso3, coast.km AS coast_km,
+       corridor.id AS corridor_id
+FROM (SELECT x, y, ST_SetSRID(ST_MakePoint(x, y), 4326) AS geom FROM _enrich_points) pt
+LEFT JOIN LATERAL (
+    SELECT p.iso3 FROM country_parts p WHERE ST_Intersects(p.geom, pt.geom) LIMIT 1
+) inside ON true
+LEFT JOIN LATERAL (
+    SELECT knn.border_id, lb.pair, knn.km
+    FROM (
+        SELECT p.border_id,
+               ST_DistanceSphere(pt.geom, ST_ClosestPoint(p.geom, pt.geom)) / 1000.0 AS km
+        FROM land_border_parts p
+        ORDER BY p.geom <-> pt.geom
+        LIMIT 4
+    ) knn
+    JOIN land_borders lb ON lb.id = knn.border_id
+    ORDER BY knn.km, knn.border_id
+    LIMIT 1
+) border ON true
+LEFT JOIN LATERAL (
+    SELECT c.iso3, knn.km
+    FROM (
+        SELECT p.coastline_id,
+               ST_DistanceSphere(pt.geom, ST_ClosestPoint(p.geom, pt.geom)) / 1000.0 AS km
+        FROM coastline_parts p
+        ORDER BY p.geom <-> pt.geom
+        LIMIT 4
+    ) knn
+    JOIN coastline c ON c.id = knn.coastline_id
+    ORDER BY knn.km, c.iso3
+    LIMIT 1
+) coast ON true
+LEFT JOIN LATERAL (
+    SELECT c.id
+    FROM corridor_parts p
+    JOIN corridors c ON c.id = p.corridor_id
+    WHERE ST_Intersects(p.geom, pt.geom)
+    ORDER BY c.priority DESC, c.area_km2, c.slug
+    LIMIT 1
+) corridor ON true

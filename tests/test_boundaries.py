@@ -1,0 +1,189 @@
+"""Reference layers: plausible counts and lengths, a valid corridor per required slug, a
+catalogue that maps every MMP route name we have seen, idempotent and skippable reloads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from boundaries.catalogue import CatalogueError, load_catalogue
+from boundaries.load import SEA_ROUTES, load_boundaries
+
+REQUIRED_SLUGS = {
+    "central-mediterranean", "western-mediterranean", "eastern-mediterranean",
+    "atlantic-canaries", "english-channel", "western-balkans", "belarus-eu", "us-mexico",
+    "darien", "caribbean", "horn-of-africa-yemen", "sahara", "afghanistan-iran",
+    "iran-turkiye", "bay-of-bengal-andaman",
+}  # fmt: skip
+
+# Every route name seen in MMP exports (both layouts), including mojibake.
+MMP_ROUTE_NAMES = [
+    "Central America to US", "Central Mediterranean", "Eastern Mediterranean",
+    "Western Mediterranean", "Calais to United Kingdom", "Western Balkans",
+    "Horn Africa to Yemen", "Western African", "Darien Gap", "Italy to France",
+    "Caribbean to Central America", "Dominican Republic to Puerto Rico", "Malaysia to Indonesia",
+    "From Haiti to Dajabon, Dominican Republic", "Venezuela to CuraÃ§ao",
+    "US-Mexico border crossing", "English Channel to the UK", "Horn of Africa to Yemen crossing",
+    "Sahara Desert crossing", "Caribbean to US", "Syria to Türkiye", "Haiti to Dominican Republic",
+    "Western Africa / Atlantic route to the Canary Islands", "Western Africa", "Darien",
+    "Iran to Türkiye", "Afghanistan to Iran", "Türkiye-Europe land route", "Comoros to Mayotte",
+    "Venezuela to Caribbean",
+]  # fmt: skip
+
+
+def _scalar(conn: Connection, query: str, **params: object) -> Any:
+    return conn.execute(sa.text(query), params).scalar_one()
+
+
+def test_layer_counts_are_plausible(conn: Connection) -> None:
+    assert _scalar(conn, "SELECT count(*) FROM countries") == 250
+    assert _scalar(conn, "SELECT count(*) FROM country_parts") > 5_000
+    assert _scalar(conn, "SELECT count(*) FROM land_borders") >= 300
+    assert _scalar(conn, "SELECT count(*) FROM land_border_parts") > 1_000
+    assert 150 <= _scalar(conn, "SELECT count(*) FROM coastline") <= 250
+    assert _scalar(conn, "SELECT count(*) FROM coastline_parts") > 10_000
+    features = json.loads(SEA_ROUTES.read_text(encoding="utf-8"))["features"]
+    assert _scalar(conn, "SELECT count(*) FROM sea_routes") == len(features)
+    assert _scalar(conn, "SELECT count(*) FROM countries WHERE NOT ST_IsValid(geom)") == 0
+
+
+def test_country_codes_are_adm0_a3(conn: Connection) -> None:
+    names = {r[0]: r[1] for r in conn.execute(sa.text("SELECT iso3, name FROM countries"))}
+    # ADM0_A3 is set where ISO_A3 is -99 in Natural Earth.
+    assert names["FRA"] == "France"
+    assert names["NOR"] == "Norway"
+    assert "KOS" in names
+
+
+def test_land_border_lengths(conn: Connection) -> None:
+    rows = conn.execute(sa.text("SELECT pair, length_km FROM land_borders"))
+    lengths = {r[0]: r[1] for r in rows}
+    # 1:10m generalisation straightens the Rio Grande: the real 3,145 km measure ~2,640 km here.
+    assert 2_500 < lengths["MEX-USA"] < 3_300
+    assert 7_000 < lengths["CAN-USA"] < 9_500
+    assert 150 < lengths["GRC-TUR"] < 250
+    assert 300 < lengths["BLR-POL"] < 450
+    assert all(pair.split("-")[0] < pair.split("-")[1] for pair in lengths)
+    # Countries that only touch at a point (Kazungula) have no border line.
+    assert "NAM-ZWE" not in lengths
+
+
+def test_coastline_is_outline_minus_land_borders(conn: Connection) -> None:
+    coasts = set(conn.execute(sa.text("SELECT iso3 FROM coastline")).scalars())
+    assert {"CHE", "AUT", "BLR", "NER"}.isdisjoint(coasts)  # landlocked
+    assert {"ITA", "LBY", "MEX", "GRC", "MLT"} <= coasts
+    # No coastline piece lies along a land border.
+    overlap = _scalar(
+        conn,
+        "SELECT coalesce(sum(ST_Length(ST_Intersection(c.geom, b.geom)::geography)), 0)"
+        " FROM coastline c JOIN land_borders b ON c.geom && b.geom"
+        " AND c.iso3 IN (b.iso3_a, b.iso3_b) WHERE c.iso3 IN ('MEX', 'USA')",
+    )
+    assert overlap < 1_000  # metres
+
+
+def test_required_corridors_have_valid_polygons(conn: Connection) -> None:
+    rows = conn.execute(
+        sa.text(
+            "SELECT slug, ST_IsValid(geom) AS valid, ST_IsEmpty(geom) AS empty, area_km2,"
+            " ST_GeometryType(geom) AS type, catalogue_version FROM corridors"
+        )
+    ).mappings()
+    by_slug = {r["slug"]: r for r in rows}
+    assert REQUIRED_SLUGS <= set(by_slug)
+    version = load_catalogue().version
+    for slug, row in by_slug.items():
+        assert row["valid"] and not row["empty"], slug
+        assert row["type"] == "ST_MultiPolygon", slug
+        assert row["area_km2"] > 1_000, slug
+        assert row["catalogue_version"] == version
+    parts = _scalar(
+        conn, "SELECT count(DISTINCT corridor_id) FROM corridor_parts WHERE ST_IsValid(geom)"
+    )
+    assert parts == len(by_slug)
+
+
+def test_us_mexico_corridor_reaches_inland(conn: Connection) -> None:
+    """Brooks County TX (Falfurrias), Pima County AZ and transit through Mexico are inside."""
+    for lon, lat in [(-98.14, 27.23), (-111.9, 32.3), (-99.1, 19.4), (-92.1, 14.9)]:
+        inside = _scalar(
+            conn,
+            "SELECT ST_Intersects(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))"
+            " FROM corridors WHERE slug = 'us-mexico'",
+            lon=lon,
+            lat=lat,
+        )
+        assert inside, (lon, lat)
+
+
+def test_every_seen_mmp_route_maps_to_one_corridor() -> None:
+    catalogue = load_catalogue()
+    routes = catalogue.route_map()
+    missing = [r for r in MMP_ROUTE_NAMES if r not in routes and r not in catalogue.unmapped]
+    assert missing == []
+    assert routes["Central America to US"] == "us-mexico"
+    assert routes["US-Mexico border crossing"] == "us-mexico"
+    assert routes["Calais to United Kingdom"] == routes["English Channel to the UK"]
+    assert routes["Western African"] == "atlantic-canaries"
+
+
+def test_every_route_in_the_sample_is_mapped(conn: Connection) -> None:
+    catalogue = load_catalogue()
+    known = {r.lower() for r in catalogue.route_map()} | {r.lower() for r in catalogue.unmapped}
+    seen = conn.execute(
+        sa.text("SELECT DISTINCT btrim(route_text) FROM incidents WHERE route_text <> ''")
+    ).scalars()
+    unknown = [r for r in seen if r.lower() not in known and r not in ("0", "NULL")]
+    assert unknown == []
+
+
+_BASE = 'version = "t"\n[[corridor]]\nslug = "a-b"\nname = "A"\nkind = "land"\nregion = "R"\n'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        _BASE + 'colour = "red"\n[[corridor.transit]]\niso3 = "FRA"\n',
+        _BASE,
+        _BASE + '[[corridor.borders]]\npairs = ["FRANCE-ITA"]\nbuffer_km = 5\n',
+        _BASE + "[[corridor.areas]]\nbbox = [10, 0, 5, 1]\n",
+        _BASE + '[[corridor.borders]]\npairs = ["FRA-ITA"]\nbuffer_km = -1\n',
+    ],
+    ids=["unknown-key", "empty-recipe", "bad-pair", "bad-bbox", "bad-buffer"],
+)
+def test_catalogue_rejects_mistakes(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogueError):
+        load_catalogue(path)
+
+
+def test_reload_is_idempotent_and_if_changed_skips(conn: Connection) -> None:
+    counts_before = {
+        t: _scalar(conn, f"SELECT count(*) FROM {t}")
+        for t in ("countries", "land_borders", "coastline", "sea_routes", "corridors")
+    }
+    slugs_before = _scalar(conn, "SELECT array_agg(slug ORDER BY id) FROM corridors")
+
+    skipped = load_boundaries(conn, if_changed=True)
+    assert skipped.changed is False
+    assert skipped.counts["corridors"] == counts_before["corridors"]
+
+    report = load_boundaries(conn, if_changed=False)
+    assert report.changed is True
+    assert report.seconds < 120
+    for table, n in counts_before.items():
+        assert report.counts[table] == n, table
+    # Ids restart, so corridor ids are stable across reloads.
+    assert _scalar(conn, "SELECT array_agg(slug ORDER BY id) FROM corridors") == slugs_before
+    assert "corridors" in report.summary()
+    assert report.to_dict()["checksum"] == report.checksum
+
+    again = load_boundaries(conn, if_changed=True)
+    assert again.changed is False
+    assert again.checksum == report.checksum
