@@ -86,6 +86,15 @@ def corridor_id(conn: Connection, slug: str) -> int:
     return int(ident)
 
 
+def where_sql(conn: Connection, flt: IncidentFilter) -> tuple[str, dict[str, Any]]:
+    """``filter_sql`` after resolving the corridor slug (400 with the known slugs if unknown).
+
+    The entry point for any query over public incidents (lists, counts, later heatmaps).
+    """
+    cid = corridor_id(conn, flt.corridor) if flt.corridor is not None else None
+    return filter_sql(flt, corridor_id=cid)
+
+
 # Keyset predicates. They are kept free of OR so the (event_date, id) B-tree bounds the scan
 # (an ``... OR event_date IS NULL`` turns every deep page into a filter over all earlier rows);
 # undated rows, which sort last, are fetched by a second query when the dated ones run out.
@@ -109,8 +118,7 @@ def list_incidents(
     Keyset paging (``cursor``) keeps pages consistent while rows are added and stays fast deep
     into the result, unlike OFFSET.
     """
-    cid = corridor_id(conn, flt.corridor) if flt.corridor is not None else None
-    where, params = filter_sql(flt, corridor_id=cid)
+    where, params = where_sql(conn, flt)
     want = dict(params, limit=limit + 1)  # one extra row says whether a next page exists
     if cursor is None:
         rows = _fetch(conn, where + _ORDER, want)
