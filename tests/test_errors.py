@@ -168,3 +168,20 @@ async def test_request_connection_is_read_only(settings: Settings, engine: Engin
     with engine.connect() as conn:
         exists = conn.execute(sa.text("SELECT to_regclass('api_must_not_write')")).scalar()
     assert exists is None
+
+
+@pytest.mark.anyio
+async def test_exhausted_pool_is_503(settings: Settings) -> None:
+    """Every pooled connection busy past pool_timeout: a retryable 503, not a hang or a 500."""
+    app = create_app(settings.model_copy(update={"pool_size": 1, "pool_timeout_s": 0.2}))
+    async with serve(app) as client:
+        engine: Engine = app.state.engine
+        held = [engine.connect() for _ in range(2)]  # pool_size + max_overflow
+        try:
+            busy = await client.get("/incidents")
+        finally:
+            for conn in held:
+                conn.close()
+        assert busy.status_code == 503
+        assert busy.json()["detail"].startswith("The database is unavailable")
+        assert (await client.get("/incidents", params={"limit": 1})).status_code == 200
