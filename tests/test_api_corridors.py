@@ -12,7 +12,7 @@ from geojson_pydantic import Feature
 from sqlalchemy.engine import Connection
 
 from api.models import CorridorFeature, CorridorList
-from tests.test_api_data import insert_corridor, insert_incident
+from tests.factories import insert_corridor, insert_incident
 
 pytestmark = pytest.mark.anyio
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from api.models import IncidentCollection, IncidentFeature
-from tests.test_api_data import FUTURE, insert_corridor, insert_incident
+from tests.factories import FUTURE, insert_corridor, insert_incident
 
 pytestmark = pytest.mark.anyio
 
