@@ -8,6 +8,7 @@ places, so a lookup is one dict access.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import math
 import tomllib
@@ -60,6 +61,8 @@ def _data(name: str) -> str:
 
 
 def _is_latin(name: str) -> bool:
+    if name.isascii():
+        return True
     decomposed = unicodedata.normalize("NFKD", name)
     return all(ord(ch) < 0x250 or unicodedata.combining(ch) for ch in decomposed)
 
@@ -149,31 +152,66 @@ def _cities(iso2: dict[str, str]) -> list[tuple[Place, list[str]]]:
         names = [city["name"]]
         for alt in city.get("alternatenames", ()):
             # Skip codes (IATA, abbreviations) and non-Latin scripts.
-            if len(alt) >= 3 and not (alt.isupper() and len(alt) <= 4) and _is_latin(alt):
+            if len(alt) >= 3 and _is_latin(alt) and not (len(alt) <= 4 and alt.isupper()):
                 names.append(alt)
         out.append((place, names))
     return out
 
 
+def fuzzy_block(key: str) -> str:
+    """Fuzzy candidates share the first letter and length (+-2): misspellings rarely change
+    either, and the blocks keep a fuzzy look-up to a few thousand comparisons."""
+    return f"{key[0]}{len(key)}"
+
+
 def _usable_key(key: str) -> bool:
-    words = key.split()
-    return bool(words) and not all(w in STOPWORDS or w.isdigit() for w in words)
+    if not key:
+        return False
+    if key in STOPWORDS or key.isdigit():
+        return False
+    if " " not in key:
+        return True
+    return not all(w in STOPWORDS or w.isdigit() for w in key.split())
 
 
 @cache
 def gazetteer() -> Gazetteer:
-    """Build the index once per process (about a second; ~70 k cities)."""
+    """Build the index once per process (a few seconds; ~70 k cities, ~280 k names).
+
+    The cyclic garbage collector is paused while the ~million small objects are created
+    (it would otherwise rescan them repeatedly, doubling the build time), and the finished
+    index is frozen out of later collections.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        built = _build()
+    finally:
+        if enabled:
+            gc.enable()
+    gc.freeze()
+    return built
+
+
+def _build() -> Gazetteer:
     countries, iso2 = _countries()
     entries = _curated() + countries + _cities(iso2)
     index: dict[str, list[Place]] = defaultdict(list)
+    folded: dict[str, str] = {}
     for place, names in entries:
-        for key in {fold(n) for n in names}:
+        keys = set()
+        for name in names:
+            key = folded.get(name)
+            if key is None:
+                key = folded[name] = fold(name)
+            keys.add(key)
+        for key in keys:
             if _usable_key(key):
                 index[key].append(place)
     blocks: dict[str, list[str]] = defaultdict(list)
     for key in index:
         if len(key) >= 4:
-            blocks[key[0]].append(key)
+            blocks[fuzzy_block(key)].append(key)
     return Gazetteer(
         index={k: tuple(v) for k, v in index.items()},
         countries={p.country: p for p, _ in countries if p.country},

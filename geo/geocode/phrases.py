@@ -179,9 +179,13 @@ def _fuzzy_mentions(tokens: list[Token], taken: list[bool], gaz: Gazetteer) -> l
         )
         for s, e in spans:
             key = " ".join(t.norm for t in tokens[s:e])
-            if len(key) < 5 or not key[0].isalpha():
+            if len(key) < 5 or not key[0].isalpha() or not tokens[s].orig[:1].isupper():
                 continue
-            choices = gaz.fuzzy_keys.get(key[0], ())
+            choices = [
+                k
+                for n in range(len(key) - 2, len(key) + 3)
+                for k in gaz.fuzzy_keys.get(f"{key[0]}{n}", ())
+            ]
             hit = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
             if hit:
                 out.append(Mention(s, e, hit[0], gaz.index[hit[0]], 0.95 * hit[1] / 100))

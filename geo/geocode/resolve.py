@@ -1,37 +1,41 @@
 """Turn an incident's location text into a point, a precision and an uncertainty radius.
 
-The steps: repair and clean the text, find place mentions and spatial phrases, pick the
-place the text is about (the most specific one, not a destination "en route to"), rank its
-same-name candidates with the country and region hints, refuse to guess between far-apart
-equals, then apply the phrase (offset, between, off the coast, near) to the point.
+The steps: repair and clean the text, find place mentions and spatial phrases, rank each
+mention's same-name candidates with the country, region and context hints, pick the mention
+the text is about (agreeing with the hints, supported by the other names, the most specific,
+not a destination "en route to"), refuse to guess between far-apart equals, then apply the
+phrase (offset, between, off the coast, near) to the point.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from geo.geocode.gazetteer import KINDS_AT_SEA, Gazetteer, gazetteer
 from geo.geocode.geodesy import destination, distance_m, midpoint
 from geo.geocode.model import PRECISION_RANK, Candidate, GeocodeResult, Place
 from geo.geocode.phrases import Mention, Phrases, find_mentions, find_phrases
-from geo.geocode.regions import in_boxes, region_boxes
-from geo.geocode.text import repair_mojibake, strip_boilerplate, tokenize
+from geo.geocode.regions import Box, in_boxes, region_boxes
+from geo.geocode.text import Token, repair_mojibake, strip_boilerplate, tokenize
 
 NEAR_EXTRA_M = 10_000.0  # "near X": most reports mean within about 10 km of X
-OFFSHORE_EXTRA_M = 25_000.0  # "off the coast of X": positions reported up to ~25 km out
+OFFSHORE_EXTRA_M = 50_000.0  # "off the coast of X": boats are reported up to ~27 nm out
 DIRECTION_EXTRA_M = 25_000.0  # "west of X" without a distance
-OFFSET_SPREAD = 0.4  # lateral error of a compass point (+-22.5 deg) plus range error
+OFFSET_SPREAD = 0.5  # compass point +-22.5 deg (0.38 d sideways) and +-30 % on the distance
 AMBIGUITY_MARGIN = 0.05  # candidates within this score of the best are "as good"
 AMBIGUITY_MIN_KM = 50.0  # and count as distinct only when farther apart than this
 DOMINANT_POPULATION_RATIO = 20.0  # a place this much bigger than its namesakes is meant
 NOMINAL_POPULATION = 100_000  # for curated places without a population figure
 HINT_MISMATCH = 0.55  # score factor for a candidate outside the hinted countries
 HINT_NEUTRAL = 0.9  # ... for seas and cross-border features when a country is hinted
+HINT_SECONDARY = 0.95  # ... for a hinted country that is not the one written after the name
 REGION_MISMATCH = 0.8  # ... for a candidate outside the record's region
-DEDUP_M = 30_000.0  # same name, same country, closer than this: one place
-CONTEXT_MISMATCH = 0.85  # score factor for a candidate far from the text's other names
+ADMIN_CUE_MISMATCH = 0.8  # ... for a town when the text says "X province/state/county"
+CONTEXT_MISMATCH = 0.85  # ... for a candidate far from the text's other names
 CONTEXT_SLACK_M = 20_000.0  # "near each other" allowance beyond both radii
+DEDUP_M = 30_000.0  # same name, same country, closer than this: one place
 BETWEEN_ADMIN_M = 100_000.0  # a midpoint this uncertain is regional, whatever the ends are
+ADMIN_WORDS = frozenset({"province", "state", "governorate", "region", "county", "department"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,17 @@ class Scored:
 
     place: Place
     score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the whole text says besides the name being ranked."""
+
+    tokens: list[Token]
+    mentions: list[Mention]
+    hints: set[str]
+    boxes: tuple[Box, ...]
+    given_country: str | None
 
 
 def geocode(text: str, *, country: str | None = None, region: str | None = None) -> GeocodeResult:
@@ -69,8 +84,7 @@ def geocode(text: str, *, country: str | None = None, region: str | None = None)
     'ambiguous'
     """
     gaz = gazetteer()
-    cleaned = strip_boilerplate(repair_mojibake(text))
-    tokens = tokenize(cleaned)
+    tokens = tokenize(strip_boilerplate(repair_mojibake(text)))
     mentions = find_mentions(tokens, gaz)
     phrases = find_phrases(tokens)
     result = GeocodeResult(query=text, status="not_found")
@@ -78,34 +92,36 @@ def geocode(text: str, *, country: str | None = None, region: str | None = None)
         result.reason = "no known place name in the text"
         return result
 
-    origin = [
-        m for m in mentions if phrases.en_route_from is None or m.start < phrases.en_route_from
-    ]
+    route = phrases.en_route_from
+    origin = [m for m in mentions if route is None or m.start < route]
+    given = country.upper() if country else None
+    ctx = Context(tokens, mentions, _hints(origin, given), region_boxes(region), given)
     if not origin:
-        origin = mentions  # only a destination is named: better than nothing, said in reason
-    hints = _hints(origin, country)
-    boxes = region_boxes(region)
+        ranked = _rank(mentions[0], ctx)
+        result.candidates = [_candidate(s) for s in ranked[:5]]
+        result.reason = "the text names only a destination, not where the incident happened"
+        return result
 
     if phrases.between:
-        done = _between(result, origin, phrases, hints, boxes)
+        done = _between(result, origin, phrases, ctx)
         if done:
             return done
     places = [m for m in origin if not m.is_country]
     countries = [m for m in origin if m.is_country]
 
-    if phrases.border and len(hints) == 2 and not _finer_than_admin(places):
-        border = gaz.borders.get(frozenset(hints))
+    if phrases.border and len(ctx.hints) == 2 and not _finer_than_admin(places, ctx):
+        border = gaz.borders.get(frozenset(ctx.hints))
         if border:
             return _finish(result, border, 0.9, "on the land border named in the text", [])
 
+    pool = places
     if phrases.offset:
-        after = [m for m in origin if m.start >= phrases.offset.after]
-        primary = _pick(after, hints) or _pick(places, hints) or _pick(countries, hints)
-    else:
-        primary = _pick(places, hints) or _pick(countries, hints)
-    assert primary is not None
-    context = [p for m in places if m is not primary for p in m.places if _fits(p, hints)]
-    ranked = _rank(primary, hints, boxes, context)
+        pool = [m for m in origin if m.start >= phrases.offset.after] or places
+    choice = _choose(pool, ctx) or _choose(countries, ctx)
+    if choice is None:
+        result.reason = "the names found do not fit the country named in the text"
+        return result
+    primary, ranked = choice
     result.candidates = [_candidate(s) for s in ranked[:5]]
     rivals = _rivals(ranked)
     if rivals:
@@ -120,26 +136,20 @@ def geocode(text: str, *, country: str | None = None, region: str | None = None)
     if place.kind == "country" and phrases.offshore and place.country in gaz.coasts:
         coast = gaz.coasts[place.country]
         return _finish(result, coast, best.score * 0.9, "off the coast of a country", [])
-    if hints and place.kind != "country" and place.precision in ("admin", "sea_area"):
-        inner = _country_inside(place, hints, gaz)
+    if ctx.hints and place.kind != "country" and place.precision in ("admin", "sea_area"):
+        inner = _country_inside(place, ctx.hints, gaz)
         if inner:
             reason = f"{place.name} spans more than {inner.name}; the country is finer"
             return _finish(result, inner, best.score * 0.9, reason, [])
-    return _apply(result, place, best.score, phrases, primary, origin is mentions)
+    return _apply(result, place, best.score, phrases, primary)
 
 
 def _hints(mentions: list[Mention], country: str | None) -> set[str]:
     """ADM0_A3 codes the text names (exact or fuzzy country mentions) plus the given one."""
     codes = {p.country for m in mentions if m.is_country for p in m.places if p.kind == "country"}
     if country:
-        codes.add(country.upper())
+        codes.add(country)
     return {c for c in codes if c}
-
-
-def _finer_than_admin(mentions: list[Mention]) -> bool:
-    return any(
-        PRECISION_RANK[p.precision] < PRECISION_RANK["admin"] for m in mentions for p in m.places
-    )
 
 
 def _fits(place: Place, hints: set[str]) -> bool:
@@ -147,44 +157,81 @@ def _fits(place: Place, hints: set[str]) -> bool:
     return not hints or place.country is None or place.country in hints
 
 
-def _pick(mentions: list[Mention], hints: set[str] = frozenset()) -> Mention | None:  # type: ignore[assignment]
-    """The mention the text is about.
+def _finer_than_admin(mentions: list[Mention], ctx: Context) -> bool:
+    return any(
+        PRECISION_RANK[p.precision] < PRECISION_RANK["admin"]
+        for m in mentions
+        for p in m.places
+        if _fits(p, ctx.hints)
+    )
 
-    Prefer names that agree with the hinted countries, then the finest precision (exact
-    before fuzzy), then the first in the text: in "Mission, Hidalgo County, Texas" the town.
+
+def _choose(pool: list[Mention], ctx: Context) -> tuple[Mention, list[Scored]] | None:
+    """The mention the text is about, with its ranked candidates.
+
+    Only names with a candidate in the hinted countries count. Among them, prefer one whose
+    best candidate lies near another name of the text, then the finest precision (exact
+    before fuzzy), then the first written: in "Mission, Hidalgo County, Texas" the town. An
+    ambiguous name gives way to the next unambiguous one ("San Giovanni, Cagliari").
     """
-    if not mentions:
+    options = []
+    for mention in pool:
+        if not any(_fits(p, ctx.hints) for p in mention.places):
+            continue
+        ranked = _rank(mention, ctx)
+        if ranked:
+            options.append((mention, ranked))
+    if not options:
         return None
+    tops = {id(m): r[0].place for m, r in options}
 
-    def key(m: Mention) -> tuple[int, int, int]:
-        fits = [p for p in m.places if _fits(p, hints)]
-        rank = min(PRECISION_RANK[p.precision] for p in (fits or m.places))
-        return (0 if fits else 1, rank + (1 if m.fuzzy else 0), m.start)
+    def key(option: tuple[Mention, list[Scored]]) -> tuple[int, int, int]:
+        mention, ranked = option
+        top = ranked[0].place
+        others = [p for m, p in ((m, tops[id(m)]) for m, _ in options) if m is not mention]
+        alone = 1 if others and not _supported(top, others) else 0
+        rank = PRECISION_RANK[top.precision] + (1 if mention.fuzzy else 0)
+        return (alone, rank, mention.start)
 
-    return min(mentions, key=key)
+    options.sort(key=key)
+    for mention, ranked in options:
+        if not _rivals(ranked):
+            return mention, ranked
+    return options[0]
 
 
-def _rank(
-    mention: Mention, hints: set[str], boxes: tuple, context: list[Place] | None = None
-) -> list[Scored]:
+def _rank(mention: Mention, ctx: Context) -> list[Scored]:
     """Score each place the mention may name and merge duplicates across sources.
 
-    Hints scale scores down for places in other countries or outside the record's region;
-    when other names of the text (``context``, e.g. "Hidalgo County") lie near some of the
-    candidates, the candidates far from all of them are scaled down too.
+    Hints scale scores down for places in other countries (less so for a hinted country
+    other than the one written right after the name), outside the record's region, for a
+    town when the text says "province", and far from the text's other names.
     """
+    strong = _following_country(mention, ctx)
+    cue = _admin_cue(mention, ctx.tokens)
+    context = [
+        p
+        for m in ctx.mentions
+        if m is not mention and not m.is_country
+        for p in m.places
+        if _fits(p, ctx.hints)
+    ]
     scored = []
     for place in mention.places:
         if mention.is_country and place.kind != "country":
             continue
         score = mention.score
-        if hints:
+        if ctx.hints:
             if place.country is None:
                 score *= HINT_NEUTRAL
-            elif place.country not in hints:
+            elif place.country not in ctx.hints:
                 score *= HINT_MISMATCH
-        if boxes and not in_boxes(place.lat, place.lon, boxes):
+            elif strong and place.country not in strong:
+                score *= HINT_SECONDARY
+        if ctx.boxes and not in_boxes(place.lat, place.lon, ctx.boxes):
             score *= REGION_MISMATCH
+        if cue and place.precision in ("locality", "site"):
+            score *= ADMIN_CUE_MISMATCH
         scored.append(Scored(place, score))
     if context:
         near = [s for s in scored if _supported(s.place, context)]
@@ -201,8 +248,27 @@ def _rank(
         elif twin.place.population is None and cand.place.population:
             # Keep the curated entry but remember its population for the ambiguity test.
             idx = merged.index(twin)
-            merged[idx] = Scored(_with_population(twin.place, cand.place.population), twin.score)
+            merged[idx] = Scored(replace(twin.place, population=cand.place.population), twin.score)
     return merged
+
+
+def _following_country(mention: Mention, ctx: Context) -> set[str]:
+    """The country written right after a name ("Tripoli, Libya"), or the one given."""
+    if ctx.given_country:
+        return {ctx.given_country}
+    after = [m for m in ctx.mentions if m.is_country and m.start >= mention.end]
+    if not after:
+        return set()
+    first = min(after, key=lambda m: m.start)
+    return {p.country for p in first.places if p.kind == "country" and p.country}
+
+
+def _admin_cue(mention: Mention, tokens: list[Token]) -> bool:
+    """Whether the name is followed by "province", "state", "county"... in the same clause."""
+    if mention.end >= len(tokens):
+        return False
+    nxt = tokens[mention.end]
+    return nxt.norm in ADMIN_WORDS and nxt.clause == tokens[mention.end - 1].clause
 
 
 def _supported(place: Place, context: list[Place]) -> bool:
@@ -219,12 +285,6 @@ def _same(a: Place, b: Place) -> bool:
     return a.country == b.country and distance_m(a.lat, a.lon, b.lat, b.lon) < max(
         DEDUP_M, a.uncertainty_m, b.uncertainty_m
     )
-
-
-def _with_population(place: Place, population: int) -> Place:
-    from dataclasses import replace
-
-    return replace(place, population=population)
 
 
 def _rivals(ranked: list[Scored]) -> list[Scored]:
@@ -260,26 +320,31 @@ def _country_inside(place: Place, hints: set[str], gaz: Gazetteer) -> Place | No
     return min(inner, key=lambda c: c.uncertainty_m) if len(inner) == 1 else None
 
 
+def _side(mentions: list[Mention], span: tuple[int, int], ctx: Context) -> Scored | None:
+    """The place one side of "between X and Y" names: a name in the side's first clause
+    ("Agadez" of "Agadez, Niger"), else a country anywhere in the side."""
+    lo, hi = span
+    if lo >= len(ctx.tokens):
+        return None
+    clause = ctx.tokens[lo].clause
+    inside = [m for m in mentions if lo <= m.start < hi]
+    first = [m for m in inside if not m.is_country and ctx.tokens[m.start].clause == clause]
+    pool = first or [m for m in inside if m.is_country]
+    choice = _choose(pool, ctx)
+    if choice is None or _rivals(choice[1]):
+        return None
+    return choice[1][0]
+
+
 def _between(
-    result: GeocodeResult,
-    mentions: list[Mention],
-    phrases: Phrases,
-    hints: set[str],
-    boxes: tuple,
+    result: GeocodeResult, mentions: list[Mention], phrases: Phrases, ctx: Context
 ) -> GeocodeResult | None:
     """Midpoint of the two places of "between X and Y"; None when a side names nothing."""
     assert phrases.between is not None
-    sides = []
-    for lo, hi in phrases.between:
-        inside = [m for m in mentions if lo <= m.start < hi]
-        mention = _pick([m for m in inside if not m.is_country]) or _pick(inside)
-        if mention is None:
-            return None
-        ranked = _rank(mention, hints, boxes)
-        if not ranked or _rivals(ranked):
-            return None
-        sides.append(ranked[0])
-    (a, b) = sides
+    a = _side(mentions, phrases.between[0], ctx)
+    b = _side(mentions, phrases.between[1], ctx)
+    if a is None or b is None or a.place == b.place:
+        return None
     if a.place.kind == "country" and b.place.kind == "country" and phrases.border:
         pair = frozenset(c for c in (a.place.country, b.place.country) if c)
         border = gazetteer().borders.get(pair)
@@ -300,21 +365,16 @@ def _between(
         country=a.place.country if a.place.country == b.place.country else None,
         source=f"{a.place.source}+{b.place.source}",
     )
-    result.candidates = [_candidate(a), _candidate(b)]
+    candidates = [_candidate(a), _candidate(b)]
     reason = "midpoint of the two places; the radius covers both"
-    out = _finish(result, mid, min(a.score, b.score) * 0.9, reason, result.candidates)
-    if phrases.offshore or (mid.country is None and a.place.kind in KINDS_AT_SEA):
+    out = _finish(result, mid, min(a.score, b.score) * 0.9, reason, candidates)
+    if phrases.offshore or a.place.kind in KINDS_AT_SEA or b.place.kind in KINDS_AT_SEA:
         out.country = "at_sea"
     return out
 
 
 def _apply(
-    result: GeocodeResult,
-    place: Place,
-    score: float,
-    phrases: Phrases,
-    mention: Mention,
-    destination_only: bool,
+    result: GeocodeResult, place: Place, score: float, phrases: Phrases, mention: Mention
 ) -> GeocodeResult:
     """Move and widen the place's circle as the phrase says."""
     lat, lon, radius = place.lat, place.lon, place.uncertainty_m
@@ -342,19 +402,7 @@ def _apply(
         score *= 0.95
     if phrases.unspecified and place.kind == "country":
         notes.append("unspecified location within the country")
-    if destination_only:
-        notes.append("only a destination is named")
-        score *= 0.7
-    moved = Place(
-        name=place.name,
-        lat=lat,
-        lon=lon,
-        kind=place.kind,
-        precision=place.precision,
-        uncertainty_m=radius,
-        country=place.country,
-        source=place.source,
-    )
+    moved = replace(place, lat=lat, lon=lon, uncertainty_m=radius)
     out = _finish(result, moved, score, "; ".join(notes) or "name match", result.candidates)
     if phrases.offshore or place.kind in KINDS_AT_SEA or place.coast_of:
         out.country = "at_sea"

@@ -55,6 +55,7 @@ _FOLD = str.maketrans(
 )
 _SEPARATORS = re.compile(r"[,;:()\[\]{}/|.!?\"“”]+")
 _NON_WORD = re.compile(r"[^0-9a-z,]+")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -104,6 +105,12 @@ def fold(text: str) -> str:
     >>> fold("Az-Zawiyah")
     'az zawiyah'
     """
+    if text.isascii():  # fast path for most gazetteer names
+        text = text.lower()
+        if text.isalnum():
+            return text
+        text = text.replace("'", "").replace("`", "")
+        return " ".join(_NON_ALNUM.sub(" ", text).split())
     text = unicodedata.normalize("NFKD", text.translate(_FOLD))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     text = text.translate(_FOLD)
