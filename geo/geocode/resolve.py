@@ -27,12 +27,14 @@ AMBIGUITY_MIN_KM = 50.0  # and count as distinct only when farther apart than th
 DOMINANT_POPULATION_RATIO = 20.0  # a place this much bigger than its namesakes is meant
 NOMINAL_POPULATION = 100_000  # for curated places without a population figure
 HINT_MISMATCH = 0.55  # score factor for a candidate outside the hinted countries
-HINT_NEUTRAL = 0.9  # ... for seas and cross-border features when a country is hinted
 HINT_SECONDARY = 0.95  # ... for a hinted country that is not the one written after the name
 REGION_MISMATCH = 0.8  # ... for a candidate outside the record's region
 ADMIN_CUE_MISMATCH = 0.8  # ... for a town when the text says "X province/state/county"
 CONTEXT_MISMATCH = 0.85  # ... for a candidate far from the text's other names
 CONTEXT_SLACK_M = 20_000.0  # "near each other" allowance beyond both radii
+CONTEXT_REACH_M = 300_000.0  # a state or desert supports only what lies this close to it
+WEAK_SCORE = 0.6  # a name whose best candidate scores lower is chosen only as a last resort
+SIDE_MIN_SCORE = 0.75  # a "between" end scored lower than this is a guess: no midpoint
 DEDUP_M = 30_000.0  # same name, same country, closer than this: one place
 BETWEEN_ADMIN_M = 100_000.0  # a midpoint this uncertain is regional, whatever the ends are
 ADMIN_WORDS = frozenset({"province", "state", "governorate", "region", "county", "department"})
@@ -170,9 +172,11 @@ def _choose(pool: list[Mention], ctx: Context) -> tuple[Mention, list[Scored]] |
     """The mention the text is about, with its ranked candidates.
 
     Only names with a candidate in the hinted countries count. Among them, prefer one whose
-    best candidate lies near another name of the text, then the finest precision (exact
-    before fuzzy), then the first written: in "Mission, Hidalgo County, Texas" the town. An
-    ambiguous name gives way to the next unambiguous one ("San Giovanni, Cagliari").
+    best candidate lies in the record's region and is not weak (penalised by a hint), then
+    near another name of the text, then an
+    exact over a fuzzy match, then the finest precision, then the first written: in
+    "Mission, Hidalgo County, Texas" the town. An ambiguous name gives way to the next
+    unambiguous one ("San Giovanni di Dio Hospital, Cagliari").
     """
     options = []
     for mention in pool:
@@ -185,13 +189,15 @@ def _choose(pool: list[Mention], ctx: Context) -> tuple[Mention, list[Scored]] |
         return None
     tops = {id(m): r[0].place for m, r in options}
 
-    def key(option: tuple[Mention, list[Scored]]) -> tuple[int, int, int]:
+    def key(option: tuple[Mention, list[Scored]]) -> tuple[int, int, int, int, int, int]:
         mention, ranked = option
         top = ranked[0].place
+        outside = 1 if ctx.boxes and not in_boxes(top.lat, top.lon, ctx.boxes) else 0
+        weak = 1 if ranked[0].score < WEAK_SCORE else 0
         others = [p for m, p in ((m, tops[id(m)]) for m, _ in options) if m is not mention]
         alone = 1 if others and not _supported(top, others) else 0
-        rank = PRECISION_RANK[top.precision] + (1 if mention.fuzzy else 0)
-        return (alone, rank, mention.start)
+        fuzzy = 1 if mention.fuzzy else 0
+        return (outside, weak, alone, fuzzy, PRECISION_RANK[top.precision], mention.start)
 
     options.sort(key=key)
     for mention, ranked in options:
@@ -221,13 +227,11 @@ def _rank(mention: Mention, ctx: Context) -> list[Scored]:
         if mention.is_country and place.kind != "country":
             continue
         score = mention.score
-        if ctx.hints:
-            if place.country is None:
-                score *= HINT_NEUTRAL
-            elif place.country not in ctx.hints:
+        if place.country is not None:
+            if ctx.hints and place.country not in ctx.hints:
                 score *= HINT_MISMATCH
             elif strong and place.country not in strong:
-                score *= HINT_SECONDARY
+                score *= HINT_SECONDARY if ctx.hints else HINT_MISMATCH
         if ctx.boxes and not in_boxes(place.lat, place.lon, ctx.boxes):
             score *= REGION_MISMATCH
         if cue and place.precision in ("locality", "site"):
@@ -253,14 +257,19 @@ def _rank(mention: Mention, ctx: Context) -> list[Scored]:
 
 
 def _following_country(mention: Mention, ctx: Context) -> set[str]:
-    """The country written right after a name ("Tripoli, Libya"), or the one given."""
+    """The country written after a name: the given one, else the first country named after
+    it ("Tripoli, Libya"), else the country of the next unequivocal name ("Moria, Lesvos")."""
     if ctx.given_country:
         return {ctx.given_country}
-    after = [m for m in ctx.mentions if m.is_country and m.start >= mention.end]
-    if not after:
-        return set()
-    first = min(after, key=lambda m: m.start)
-    return {p.country for p in first.places if p.kind == "country" and p.country}
+    for m in sorted(ctx.mentions, key=lambda m: m.start):
+        if m.start < mention.end:
+            continue
+        if m.is_country:
+            return {p.country for p in m.places if p.kind == "country" and p.country}
+        codes = {p.country for p in m.places}
+        if len(codes) == 1 and None not in codes and not m.fuzzy:
+            return {c for c in codes if c}
+    return set()
 
 
 def _admin_cue(mention: Mention, tokens: list[Token]) -> bool:
@@ -275,7 +284,7 @@ def _supported(place: Place, context: list[Place]) -> bool:
     """Whether another name of the text lies around this place."""
     return any(
         distance_m(place.lat, place.lon, c.lat, c.lon)
-        <= place.uncertainty_m + c.uncertainty_m + CONTEXT_SLACK_M
+        <= place.uncertainty_m + min(c.uncertainty_m, CONTEXT_REACH_M) + CONTEXT_SLACK_M
         for c in context
         if c.kind != "country"
     )
@@ -331,7 +340,7 @@ def _side(mentions: list[Mention], span: tuple[int, int], ctx: Context) -> Score
     first = [m for m in inside if not m.is_country and ctx.tokens[m.start].clause == clause]
     pool = first or [m for m in inside if m.is_country]
     choice = _choose(pool, ctx)
-    if choice is None or _rivals(choice[1]):
+    if choice is None or _rivals(choice[1]) or choice[1][0].score < SIDE_MIN_SCORE:
         return None
     return choice[1][0]
 
