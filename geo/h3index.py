@@ -7,9 +7,15 @@ clear, so it fits a signed 64-bit integer).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import h3.api.basic_int as _h3
+
+try:  # the Cython core, one call layer less on the bulk path; public API otherwise
+    from h3._cy import latlng_to_cell as _latlng_to_cell
+except ImportError:  # pragma: no cover - depends on the installed h3 build
+    _latlng_to_cell = _h3.latlng_to_cell
 
 DEFAULT_RES = 9
 
@@ -20,9 +26,18 @@ def cell(lon: float, lat: float, res: int = DEFAULT_RES) -> int:
 
 
 def cells(points: Iterable[tuple[float, float]], res: int = DEFAULT_RES) -> list[int]:
-    """Cells for many ``(lon, lat)`` points; one C call per point, no Python objects per cell."""
-    to_cell = _h3.latlng_to_cell
-    return [to_cell(lat, lon, res) for lon, lat in points]
+    """Cells for many ``(lon, lat)`` points: one C call per point, nothing else."""
+    to_cell = _latlng_to_cell
+    return [int(to_cell(lat, lon, res)) for lon, lat in points]
+
+
+def cell_function(res: int = DEFAULT_RES) -> Callable[[float, float], int]:
+    """A ``(lon, lat) -> cell`` function for per-row loops, with the least call overhead."""
+
+    def to_cell(lon: float, lat: float, _cy: Any = _latlng_to_cell, _res: int = res) -> int:
+        return int(_cy(lat, lon, _res))
+
+    return to_cell
 
 
 def to_hex(cell_id: int) -> str:

@@ -92,22 +92,22 @@ class Parsed:
     rows: Iterator[list[Any]]
 
 
-_MISSING = object()
-_INTS: dict[str, int | None] = {str(i): i for i in range(10_000)}
-_INTS.update(dict.fromkeys(NULL_TEXT))
+MISSING = object()
+INTS: dict[str, Any] = {str(i): i for i in range(10_000)}
+INTS.update(dict.fromkeys(NULL_TEXT))
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[,.' ]\d{3})+$")
 
 
 def count(text: str, name: str, row: int, issues: Issues, *, strict: bool) -> int | None:
     """A people count. ``strict`` (dead/missing/total): a bad value rejects the row; otherwise
     it is dropped with a warning."""
-    value = _INTS.get(text, _MISSING)
-    if value is not _MISSING:
-        return value  # type: ignore[return-value]
+    value = INTS.get(text, MISSING)
+    if value is not MISSING:
+        return value
     s = text.strip()
-    value = _INTS.get(s, _MISSING)
-    if value is not _MISSING:
-        return value  # type: ignore[return-value]
+    value = INTS.get(s, MISSING)
+    if value is not MISSING:
+        return value
     problem: str
     try:
         number = float(s)
@@ -148,16 +148,16 @@ class CsvRows:
     """
 
     def __init__(self, stream: Iterable[str], delimiter: str = ",") -> None:
-        self._reader = csv.reader(stream, delimiter=delimiter, strict=False)
-        first = next(self._reader, None)
+        self.reader = csv.reader(stream, delimiter=delimiter, strict=False)
+        first = next(self.reader, None)
         if first is None:
             raise SetupError("the file is empty")
         self.header = [h.strip() for h in first]
-        self._last = self._reader.line_num
+        self.header_lines = self.reader.line_num
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
-        reader = self._reader
-        last = self._last
+        reader = self.reader
+        last = self.header_lines
         for cells in reader:
             start = last + 1
             last = reader.line_num

@@ -16,7 +16,18 @@ from typing import Any, TextIO
 from geo import h3index
 from geo.coords import CoordinateError, parse_point
 from geo.dates import DateError, parse_day, year_month
-from geo.importers.base import LIST_SEP, CsvRows, Issues, Parsed, RowError, SetupError, count, fit
+from geo.importers.base import (
+    INTS,
+    LIST_SEP,
+    MISSING,
+    CsvRows,
+    Issues,
+    Parsed,
+    RowError,
+    SetupError,
+    count,
+    fit,
+)
 from geo.importers.text import fix_mojibake
 
 SOURCE = "iom-mmp"
@@ -129,14 +140,21 @@ def _rows(rows: CsvRows, layout: str, f: dict[str, int], issues: Issues) -> Iter
     id_name = header[i_id] if i_id >= 0 else ""
     seen_ids: dict[str, int] = {}
     seen_hashes: dict[str, int] = {}
+    date_cache: dict[tuple[str, str, str], tuple[dt.date, str, dt.date | None]] = {}
     blake = hashlib.blake2b
     res = h3index.DEFAULT_RES
-    to_cell = h3index.cell
+    to_cell = h3index.cell_function(res)
     prefix = layout.encode() + b"\x1f"
+    ints, miss = INTS.get, MISSING
+    reader, last = rows.reader, rows.header_lines
 
-    for row, cells in rows:
+    for cells in reader:
+        row = last + 1
+        last = reader.line_num
         try:
             if len(cells) != width:
+                if not cells or (len(cells) == 1 and not cells[0].strip()):
+                    continue  # blank line
                 cells = fit(cells, width, row, issues)
             raw = LIST_SEP.join(cells)
             if raw.count(LIST_SEP) != width - 1 or "\x00" in raw:
@@ -153,16 +171,30 @@ def _rows(rows: CsvRows, layout: str, f: dict[str, int], issues: Issues) -> Iter
                 cells = fixed
                 norm = LIST_SEP.join(fixed)
 
-            # counts -----------------------------------------------------------------------
-            dead = count(cells[i_dead], "dead", row, issues, strict=True)
-            missing = count(cells[i_missing], "missing", row, issues, strict=True)
-            total = count(cells[i_total], "total", row, issues, strict=True)
+            # counts: a dict hit for the common cells, the full parser for the rest ----------
+            c = cells[i_dead]
+            if (dead := ints(c, miss)) is miss:
+                dead = count(c, "dead", row, issues, strict=True)
+            c = cells[i_missing]
+            if (missing := ints(c, miss)) is miss:
+                missing = count(c, "missing", row, issues, strict=True)
+            c = cells[i_total]
+            if (total := ints(c, miss)) is miss:
+                total = count(c, "total", row, issues, strict=True)
             if total is not None and (dead or 0) + (missing or 0) != total:
                 dead, missing = _reconcile(dead, missing, total, row, issues)
-            survivors = count(cells[i_surv], "survivors", row, issues, strict=False)
-            women = count(cells[i_women], "women", row, issues, strict=False)
-            men = count(cells[i_men], "men", row, issues, strict=False)
-            children = count(cells[i_child], "children", row, issues, strict=False)
+            c = cells[i_surv]
+            if (survivors := ints(c, miss)) is miss:
+                survivors = count(c, "survivors", row, issues, strict=False)
+            c = cells[i_women]
+            if (women := ints(c, miss)) is miss:
+                women = count(c, "women", row, issues, strict=False)
+            c = cells[i_men]
+            if (men := ints(c, miss)) is miss:
+                men = count(c, "men", row, issues, strict=False)
+            c = cells[i_child]
+            if (children := ints(c, miss)) is miss:
+                children = count(c, "children", row, issues, strict=False)
             if dead:
                 category = "death"
             elif missing:
@@ -176,18 +208,31 @@ def _rows(rows: CsvRows, layout: str, f: dict[str, int], issues: Issues) -> Iter
                     "zero-filled row kept as 'other'",
                 )
 
-            # dates ------------------------------------------------------------------------
-            event_date, precision, reported = _dates(
-                cells, i_date, i_year, i_month, older, row, issues
-            )
+            # dates: cached per distinct (date, year, month) when they raise no warning ------
+            key = (cells[i_date] if i_date >= 0 else "", cells[i_year], cells[i_month])
+            dates = date_cache.get(key)
+            if dates is None:
+                n_warnings = len(issues.warnings)
+                dates = _dates(cells, i_date, i_year, i_month, older, row, issues)
+                if len(issues.warnings) == n_warnings:
+                    date_cache[key] = dates
+            event_date, precision, reported = dates
 
-            # place ------------------------------------------------------------------------
+            # place: "lat, lon" in plain decimals inline, every other notation in geo.coords -
+            c = cells[i_coords]
+            a, _, b = c.partition(",")
             try:
-                point = parse_point(cells[i_coords])
-            except CoordinateError as exc:
-                raise RowError(f"coordinates: {exc}", "bad coordinates") from None
+                lat, lon = float(a), float(b)
+                if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+                    raise ValueError  # NaN or out of range: let parse_point say which
+                point: tuple[float, float] | None = (lon, lat)
+            except ValueError:
+                try:
+                    point = parse_point(c)
+                except CoordinateError as exc:
+                    raise RowError(f"coordinates: {exc}", "bad coordinates") from None
             if point is None:
-                lon = lat = cell = h3res = None
+                lon = lat = cell = h3res = None  # type: ignore[assignment]
                 issues.warn(
                     row,
                     "coordinates",
@@ -195,11 +240,11 @@ def _rows(rows: CsvRows, layout: str, f: dict[str, int], issues: Issues) -> Iter
                     "no coordinates",
                 )
             elif point == (0.0, 0.0):
-                lon = lat = cell = h3res = None
+                lon = lat = cell = h3res = None  # type: ignore[assignment]
                 issues.warn(row, "coordinates", "0, 0 read as no coordinates", "0, 0 coordinates")
             else:
                 lon, lat = point
-                cell, h3res = to_cell(lon, lat, res), res
+                cell, h3res = to_cell(lon, lat), res
 
             # identity ---------------------------------------------------------------------
             ident = cells[i_id].strip() if i_id >= 0 else ""
