@@ -151,8 +151,8 @@ def _cities(iso2: dict[str, str]) -> list[tuple[Place, list[str]]]:
         )
         names = [city["name"]]
         for alt in city.get("alternatenames", ()):
-            # Skip codes (IATA, abbreviations) and non-Latin scripts.
-            if len(alt) >= 3 and _is_latin(alt) and not (len(alt) <= 4 and alt.isupper()):
+            # Skip codes (IATA, abbreviations), very short alternates ("Tal") and non-Latin.
+            if len(alt) >= 4 and _is_latin(alt) and not (len(alt) <= 4 and alt.isupper()):
                 names.append(alt)
         out.append((place, names))
     return out

@@ -64,6 +64,7 @@ EN_ROUTE = re.compile(
 )
 UNSPECIFIED = re.compile(r"\b(?:unspecified|unknown|undisclosed)(?: location)?\b")
 BORDER = re.compile(r"\bborders?\b")
+DESERT = re.compile(r"\bdesert\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,7 @@ class Phrases:
     en_route_from: int | None
     unspecified: bool
     border: bool
+    desert: bool
 
 
 def joined(tokens: list[Token]) -> tuple[str, list[int]]:
@@ -229,4 +231,5 @@ def find_phrases(tokens: list[Token]) -> Phrases:
         en_route_from=_word_at(starts, route.start()) if route else None,
         unspecified=bool(UNSPECIFIED.search(text)),
         border=bool(BORDER.search(text)),
+        desert=bool(DESERT.search(text)),
     )

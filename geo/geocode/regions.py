@@ -45,6 +45,11 @@ def region_boxes(region: str | None) -> tuple[Box, ...]:
     return REGION_BOXES.get(fold(region), ())
 
 
-def in_boxes(lat: float, lon: float, boxes: tuple[Box, ...]) -> bool:
-    """Whether the point lies in any of the boxes."""
-    return any(s <= lat <= n and w <= lon <= e for s, w, n, e in boxes)
+def in_boxes(lat: float, lon: float, boxes: tuple[Box, ...], radius_m: float = 0.0) -> bool:
+    """Whether the point, or its circle of ``radius_m``, reaches into any of the boxes.
+
+    The circle is approximated by widening the boxes by the radius in degrees of latitude,
+    which is generous away from the equator; good enough for a tie-breaker.
+    """
+    pad = radius_m / 111_000.0
+    return any(s - pad <= lat <= n + pad and w - pad <= lon <= e + pad for s, w, n, e in boxes)

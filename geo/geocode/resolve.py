@@ -19,6 +19,7 @@ from geo.geocode.regions import Box, in_boxes, region_boxes
 from geo.geocode.text import Token, repair_mojibake, strip_boilerplate, tokenize
 
 NEAR_EXTRA_M = 10_000.0  # "near X": most reports mean within about 10 km of X
+DESERT_EXTRA_M = 200_000.0  # "in the desert near X": X is only the nearest town of a crossing
 OFFSHORE_EXTRA_M = 50_000.0  # "off the coast of X": boats are reported up to ~27 nm out
 DIRECTION_EXTRA_M = 25_000.0  # "west of X" without a distance
 OFFSET_SPREAD = 0.5  # compass point +-22.5 deg (0.38 d sideways) and +-30 % on the distance
@@ -27,12 +28,11 @@ AMBIGUITY_MIN_KM = 50.0  # and count as distinct only when farther apart than th
 DOMINANT_POPULATION_RATIO = 20.0  # a place this much bigger than its namesakes is meant
 NOMINAL_POPULATION = 100_000  # for curated places without a population figure
 HINT_MISMATCH = 0.55  # score factor for a candidate outside the hinted countries
-HINT_SECONDARY = 0.95  # ... for a hinted country that is not the one written after the name
+HINT_SECONDARY = 0.9  # ... for a hinted country that is not the one written after the name
 REGION_MISMATCH = 0.8  # ... for a candidate outside the record's region
 ADMIN_CUE_MISMATCH = 0.8  # ... for a town when the text says "X province/state/county"
 CONTEXT_MISMATCH = 0.85  # ... for a candidate far from the text's other names
 CONTEXT_SLACK_M = 20_000.0  # "near each other" allowance beyond both radii
-CONTEXT_REACH_M = 300_000.0  # a state or desert supports only what lies this close to it
 WEAK_SCORE = 0.6  # a name whose best candidate scores lower is chosen only as a last resort
 SIDE_MIN_SCORE = 0.75  # a "between" end scored lower than this is a guess: no midpoint
 DEDUP_M = 30_000.0  # same name, same country, closer than this: one place
@@ -192,7 +192,7 @@ def _choose(pool: list[Mention], ctx: Context) -> tuple[Mention, list[Scored]] |
     def key(option: tuple[Mention, list[Scored]]) -> tuple[int, int, int, int, int, int]:
         mention, ranked = option
         top = ranked[0].place
-        outside = 1 if ctx.boxes and not in_boxes(top.lat, top.lon, ctx.boxes) else 0
+        outside = 1 if ctx.boxes and not _in_region(top, ctx.boxes) else 0
         weak = 1 if ranked[0].score < WEAK_SCORE else 0
         others = [p for m, p in ((m, tops[id(m)]) for m, _ in options) if m is not mention]
         alone = 1 if others and not _supported(top, others) else 0
@@ -215,13 +215,7 @@ def _rank(mention: Mention, ctx: Context) -> list[Scored]:
     """
     strong = _following_country(mention, ctx)
     cue = _admin_cue(mention, ctx.tokens)
-    context = [
-        p
-        for m in ctx.mentions
-        if m is not mention and not m.is_country
-        for p in m.places
-        if _fits(p, ctx.hints)
-    ]
+    context = [p for m in ctx.mentions if m is not mention and not m.is_country for p in m.places]
     scored = []
     for place in mention.places:
         if mention.is_country and place.kind != "country":
@@ -232,7 +226,7 @@ def _rank(mention: Mention, ctx: Context) -> list[Scored]:
                 score *= HINT_MISMATCH
             elif strong and place.country not in strong:
                 score *= HINT_SECONDARY if ctx.hints else HINT_MISMATCH
-        if ctx.boxes and not in_boxes(place.lat, place.lon, ctx.boxes):
+        if ctx.boxes and not _in_region(place, ctx.boxes):
             score *= REGION_MISMATCH
         if cue and place.precision in ("locality", "site"):
             score *= ADMIN_CUE_MISMATCH
@@ -254,6 +248,10 @@ def _rank(mention: Mention, ctx: Context) -> list[Scored]:
             idx = merged.index(twin)
             merged[idx] = Scored(replace(twin.place, population=cand.place.population), twin.score)
     return merged
+
+
+def _in_region(place: Place, boxes: tuple[Box, ...]) -> bool:
+    return in_boxes(place.lat, place.lon, boxes, place.uncertainty_m)
 
 
 def _following_country(mention: Mention, ctx: Context) -> set[str]:
@@ -284,7 +282,7 @@ def _supported(place: Place, context: list[Place]) -> bool:
     """Whether another name of the text lies around this place."""
     return any(
         distance_m(place.lat, place.lon, c.lat, c.lon)
-        <= place.uncertainty_m + min(c.uncertainty_m, CONTEXT_REACH_M) + CONTEXT_SLACK_M
+        <= place.uncertainty_m + c.uncertainty_m + CONTEXT_SLACK_M
         for c in context
         if c.kind != "country"
     )
@@ -409,6 +407,10 @@ def _apply(
         radius += NEAR_EXTRA_M
         notes.append("'near': radius widened")
         score *= 0.95
+    if phrases.desert and place.precision in ("locality", "site"):
+        radius += DESERT_EXTRA_M
+        notes.append("in the desert: the town is only a reference point")
+        score *= 0.9
     if phrases.unspecified and place.kind == "country":
         notes.append("unspecified location within the country")
     moved = replace(place, lat=lat, lon=lon, uncertainty_m=radius)
