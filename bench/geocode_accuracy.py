@@ -34,9 +34,8 @@ def main() -> None:
     summary = summarise(outcomes, timing_rows=rows)
     summary["index_build_s"] = round(build_s, 2)
 
-    print(
-        f"{'expected precision':<20}{'rows':>6}{'within unc.':>13}{'precision ok':>14}{'median km':>11}"
-    )
+    header = ("expected precision", "rows", "within unc.", "precision ok", "median km")
+    print(f"{header[0]:<20}{header[1]:>6}{header[2]:>13}{header[3]:>14}{header[4]:>11}")
     for name, part in summary["by_precision"].items():
         print(
             f"{name:<20}{part['rows']:>6}{part['within_uncertainty']:>13.1%}"
