@@ -116,10 +116,12 @@ def geocode(text: str, *, country: str | None = None, region: str | None = None)
         if border:
             return _finish(result, border, 0.9, "on the land border named in the text", [])
 
-    pool = places
+    pool, fallback = places, countries
     if phrases.offset:
-        pool = [m for m in origin if m.start >= phrases.offset.after] or places
-    choice = _choose(pool, ctx) or _choose(countries, ctx)
+        after = [m for m in origin if m.start >= phrases.offset.after]
+        pool = [m for m in after if not m.is_country] or places
+        fallback = [m for m in after if m.is_country] or countries
+    choice = _choose(pool, ctx) or _choose(fallback, ctx)
     if choice is None:
         result.reason = "the names found do not fit the country named in the text"
         return result
@@ -187,14 +189,14 @@ def _choose(pool: list[Mention], ctx: Context) -> tuple[Mention, list[Scored]] |
             options.append((mention, ranked))
     if not options:
         return None
-    tops = {id(m): r[0].place for m, r in options}
+    tops = [(m, r[0].place) for m, r in options]
 
     def key(option: tuple[Mention, list[Scored]]) -> tuple[int, int, int, int, int, int]:
         mention, ranked = option
         top = ranked[0].place
         outside = 1 if ctx.boxes and not _in_region(top, ctx.boxes) else 0
         weak = 1 if ranked[0].score < WEAK_SCORE else 0
-        others = [p for m, p in ((m, tops[id(m)]) for m, _ in options) if m is not mention]
+        others = [p for m, p in tops if m is not mention and p.kind != "country"]
         alone = 1 if others and not _supported(top, others) else 0
         fuzzy = 1 if mention.fuzzy else 0
         return (outside, weak, alone, fuzzy, PRECISION_RANK[top.precision], mention.start)
