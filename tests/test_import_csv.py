@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from geo.importers import run_import
+from geo.importers import run_import, runner
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "data" / "examples" / "pushbacks_example.csv"
@@ -46,7 +47,15 @@ def test_example_pushback_log_imports_with_rejections(conn: Connection) -> None:
     assert rows["EX-0006"]["lon"] is None and rows["EX-0006"]["h3_cell"] is None
 
 
-def test_changed_row_is_updated_and_the_rest_unchanged(conn: Connection, tmp_path: Path) -> None:
+@pytest.mark.parametrize("bulk", [False, True], ids=["merge", "bulk-merge"])
+def test_changed_row_is_updated_and_the_rest_unchanged(
+    conn: Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bulk: bool
+) -> None:
+    if bulk:  # take the large-file path (indexes dropped and rebuilt) on a small file
+        monkeypatch.setattr(runner, "BULK_MIN_ROWS", 1)
+        monkeypatch.setattr(runner, "BULK_SHARE", 0.0)
+    indexes = "SELECT count(*) FROM pg_indexes WHERE tablename = 'incidents'"
+    n_indexes = conn.execute(sa.text(indexes)).scalar_one()
     first = run_import(conn, importer="csv", path=EXAMPLE, mapping=MAPPING)
     assert first.inserted == 6
     edited = tmp_path / "edited.csv"
@@ -65,6 +74,10 @@ def test_changed_row_is_updated_and_the_rest_unchanged(conn: Connection, tmp_pat
         )
     ).one()
     assert size.pushed_back == 7 and size.import_run_id == second.run_id
+    assert ("reindex" in second.timings) is bulk
+    assert conn.execute(sa.text(indexes)).scalar_one() == n_indexes
+    again = run_import(conn, importer="csv", path=edited, mapping=MAPPING, force=True)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 6)
 
 
 def test_mapping_with_unknown_field_fails_clearly(conn: Connection, tmp_path: Path) -> None:

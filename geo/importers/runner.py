@@ -29,7 +29,23 @@ from geo.report import ImportReport
 log = logging.getLogger(__name__)
 
 IMPORTERS = ("mmp", "csv", "geojson")
+DROP_TEMP = (
+    "DROP VIEW IF EXISTS pg_temp.import_rows",
+    "DROP TABLE IF EXISTS pg_temp.import_params, pg_temp.import_stage",
+)
 COPY_STAGE = f"COPY import_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN"
+
+# Bulk loads: drop and rebuild secondary indexes from this many staged rows, when they are at
+# least this share of the rows already in incidents.
+BULK_MIN_ROWS = 100_000
+BULK_SHARE = 0.25
+# Memory for this transaction only: staging stays in RAM, index builds sort in memory.
+# temp_buffers can only change before the session's first temporary table.
+SESSION_SETTINGS = """
+SELECT set_config('work_mem', '64MB', true),
+       set_config('maintenance_work_mem', '512MB', true),
+       CASE WHEN pg_my_temp_schema() = 0 THEN set_config('temp_buffers', '256MB', true) END
+"""
 
 Reader = Callable[[Path, str, Issues], Parsed]
 
@@ -263,9 +279,10 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
         issues.warn(None, "file", "byte order mark (BOM) removed", "BOM removed")
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    conn.execute(sa.text(SESSION_SETTINGS))
     parsed = plan.read(path, encoding, issues)
     report.layout = parsed.layout
-    conn.execute(sa.text("DROP TABLE IF EXISTS pg_temp.import_stage"))
+    _drop_temp(conn)
     conn.execute(sql("geo", "import_stage.sql"))
     cursor = raw_cursor(conn)
     with cursor.copy(COPY_STAGE) as copy:
@@ -275,13 +292,24 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
     timings["parse_copy"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    merged = conn.execute(
-        sql("geo", "import_merge.sql"),
-        {"source": report.source, "run_id": report.run_id, "raw_keys": parsed.raw_keys},
-    ).one()
-    conn.execute(sa.text("DROP TABLE pg_temp.import_stage"))
+    params = {"source": report.source, "run_id": report.run_id, "raw_keys": parsed.raw_keys}
+    conn.execute(sql("geo", "import_params.sql"), params)
+    conn.execute(sql("geo", "import_rows.sql"))
+    rebuild = _drop_secondary_indexes(conn, issues.accepted)
+    if rebuild:
+        updated = conn.execute(sql("geo", "import_merge_bulk_update.sql")).rowcount
+        inserted = conn.execute(sql("geo", "import_merge_bulk_insert.sql")).rowcount
+    else:
+        merged = conn.execute(sql("geo", "import_merge.sql")).one()
+        inserted, updated = merged.inserted, merged.updated
+    _drop_temp(conn)
     timings["merge"] = time.perf_counter() - t0
-    report.inserted, report.updated = int(merged.inserted), int(merged.updated)
+    if rebuild:
+        t0 = time.perf_counter()
+        for ddl in rebuild:
+            conn.execute(sa.text(ddl))
+        timings["reindex"] = time.perf_counter() - t0
+    report.inserted, report.updated = int(inserted), int(updated)
     report.unchanged = issues.accepted - report.inserted - report.updated
     report.rejected = len(issues.rejections)
     report.rows_read = issues.accepted + report.rejected
@@ -298,6 +326,31 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
 
     report.status = "succeeded"
     conn.execute(sql("geo", "import_run_finish.sql"), _finish_params(report))
+
+
+def _drop_temp(conn: Connection) -> None:
+    for statement in DROP_TEMP:
+        conn.execute(sa.text(statement))
+
+
+def _drop_secondary_indexes(conn: Connection, staged: int) -> list[str]:
+    """For a bulk load, drop the secondary indexes and return the DDL to rebuild them.
+
+    Maintaining ten indexes (one GiST) row by row costs more than building them once when the
+    load is a large share of the table. The drop is inside the import's transaction, so a
+    failure restores them; readers of ``incidents`` wait until the import commits.
+    """
+    if staged < BULK_MIN_ROWS:
+        return []
+    existing = conn.execute(
+        sa.text("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'incidents'::regclass")
+    ).scalar_one()
+    if staged < BULK_SHARE * float(existing):
+        return []
+    indexes = conn.execute(sql("geo", "import_secondary_indexes.sql")).all()
+    for index in indexes:
+        conn.execute(sa.text(f'DROP INDEX "{index.name}"'))
+    return [index.ddl for index in indexes]
 
 
 def _uuid(value: Any) -> uuid.UUID:

@@ -32,6 +32,6 @@ CREATE TEMP TABLE import_stage (
     source_quality    text,
     source_name       text,
     source_url        text,
-    raw_cells         text,   -- the original cells joined by U+001F (keys passed to the merge)
+    raw_cells         text,   -- the original cells joined by U+001F (keys in import_params)
     raw_json          text    -- or the original record as JSON (GeoJSON properties)
 )

@@ -1,0 +1,27 @@
+-- Staged rows as incidents columns: the one place the row_hash and the stored values are
+-- computed, shared by the merge (import_merge.sql) and the bulk merge (import_merge_bulk_*.sql).
+-- row_hash covers every value the file gives, so an unchanged row is recognised as unchanged.
+CREATE TEMP VIEW import_rows AS
+SELECT
+    p.source,
+    s.source_id,
+    md5(ROW(s.incident_type, s.category, s.event_date, s.date_precision, s.reported_date,
+            s.dead, s.missing, s.survivors, s.injured, s.pushed_back, s.women, s.men,
+            s.children, s.cause, s.location_text, s.region_text, s.route_text, s.lon, s.lat,
+            s.origin_countries, s.origin_region, s.pushed_from, s.pushed_to,
+            s.violence_types, s.source_quality, s.source_name, s.source_url,
+            s.raw_cells, s.raw_json)::text) AS row_hash,
+    p.run_id AS import_run_id,
+    s.incident_type, s.category, s.event_date, s.date_precision, s.reported_date,
+    s.dead, s.missing, s.survivors, s.injured, s.pushed_back, s.women, s.men, s.children,
+    s.cause, s.location_text, s.region_text, s.route_text,
+    CASE WHEN s.lon IS NOT NULL THEN ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) END AS geom,
+    s.h3_cell, s.h3_res,
+    string_to_array(s.origin_countries, E'\x1f') AS origin_countries,
+    s.origin_region, s.pushed_from, s.pushed_to,
+    string_to_array(s.violence_types, E'\x1f') AS violence_types,
+    s.source_quality, s.source_name, s.source_url,
+    coalesce(s.raw_json::jsonb,
+             jsonb_object(p.raw_keys, string_to_array(s.raw_cells, E'\x1f'))) AS raw
+FROM import_stage s
+CROSS JOIN import_params p
