@@ -125,7 +125,7 @@ def _borders() -> dict[frozenset[str], Place]:
             kind="border",
             precision="admin",
             uncertainty_m=float(row["radius_m"]),
-            country=row["a"],
+            country=None,  # on the line between two countries
             source="naturalearth",
         )
     return out
@@ -158,10 +158,14 @@ def _cities(iso2: dict[str, str]) -> list[tuple[Place, list[str]]]:
     return out
 
 
-def fuzzy_block(key: str) -> str:
-    """Fuzzy candidates share the first letter and length (+-2): misspellings rarely change
-    either, and the blocks keep a fuzzy look-up to a few thousand comparisons."""
-    return f"{key[0]}{len(key)}"
+FUZZY_LENGTH_SLACK = 2
+
+
+def fuzzy_block(key: str, length: int | None = None) -> str:
+    """Fuzzy candidates share the first letter and have about the same length (+-2,
+    see :data:`FUZZY_LENGTH_SLACK`): misspellings rarely change either, and the blocks keep
+    a fuzzy look-up to a few thousand comparisons."""
+    return f"{key[0]}{len(key) if length is None else length}"
 
 
 def _usable_key(key: str) -> bool:

@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from geo.geocode.gazetteer import STOPWORDS, Gazetteer
+from geo.geocode.gazetteer import (
+    FUZZY_LENGTH_SLACK,
+    STOPWORDS,
+    Gazetteer,
+    fuzzy_block,
+    gazetteer,
+)
 from geo.geocode.geodesy import BEARINGS
 from geo.geocode.model import Place
 from geo.geocode.text import Token
@@ -183,16 +190,30 @@ def _fuzzy_mentions(tokens: list[Token], taken: list[bool], gaz: Gazetteer) -> l
             key = " ".join(t.norm for t in tokens[s:e])
             if len(key) < 5 or not key[0].isalpha() or not tokens[s].orig[:1].isupper():
                 continue
-            choices = [
-                k
-                for n in range(len(key) - 2, len(key) + 3)
-                for k in gaz.fuzzy_keys.get(f"{key[0]}{n}", ())
-            ]
-            hit = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            hit = _fuzzy_lookup(key)
             if hit:
                 out.append(Mention(s, e, hit[0], gaz.index[hit[0]], 0.95 * hit[1] / 100))
                 break
     return out
+
+
+@lru_cache(maxsize=50_000)
+def _fuzzy_lookup(key: str) -> tuple[str, float] | None:
+    """Best index key within the fuzzy cut-off; cached, as the same words recur in bulk."""
+    blocks = gazetteer().fuzzy_keys
+    best: tuple[str, float] | None = None
+    for n in range(len(key) - FUZZY_LENGTH_SLACK, len(key) + FUZZY_LENGTH_SLACK + 1):
+        cutoff = FUZZY_CUTOFF if best is None else best[1]
+        choices = blocks.get(fuzzy_block(key, n), ())
+        hit = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+        if hit and (best is None or hit[1] > best[1]):
+            best = (hit[0], float(hit[1]))
+    return best
+
+
+def clear_caches() -> None:
+    """Forget cached fuzzy look-ups (for timing, or after the index changed)."""
+    _fuzzy_lookup.cache_clear()
 
 
 def _content(tok: Token) -> bool:

@@ -111,7 +111,7 @@ def geocode(text: str, *, country: str | None = None, region: str | None = None)
     places = [m for m in origin if not m.is_country]
     countries = [m for m in origin if m.is_country]
 
-    if phrases.border and len(ctx.hints) == 2 and not _finer_than_admin(places, ctx):
+    if phrases.border and len(ctx.hints) == 2 and not _admin_or_finer(places, ctx):
         border = gaz.borders.get(frozenset(ctx.hints))
         if border:
             return _finish(result, border, 0.9, "on the land border named in the text", [])
@@ -161,9 +161,10 @@ def _fits(place: Place, hints: set[str]) -> bool:
     return not hints or place.country is None or place.country in hints
 
 
-def _finer_than_admin(mentions: list[Mention], ctx: Context) -> bool:
+def _admin_or_finer(mentions: list[Mention], ctx: Context) -> bool:
+    """Whether the text names a province, river or town in the hinted countries."""
     return any(
-        PRECISION_RANK[p.precision] < PRECISION_RANK["admin"]
+        PRECISION_RANK[p.precision] <= PRECISION_RANK["admin"]
         for m in mentions
         for p in m.places
         if _fits(p, ctx.hints)
