@@ -133,6 +133,13 @@ def test_country_hint_disambiguates(country: str, lon_range: tuple[float, float]
     assert r.lon is not None and lon_range[0] < r.lon < lon_range[1]
 
 
+def test_a_country_hint_that_fits_no_name_is_ignored_and_said() -> None:
+    r = geocode("Agadez", country="LBY")
+    assert r.status == "matched" and r.country == "NER"
+    assert "ignored" in r.reason and r.score < 1.0
+    assert geocode("Tripoli", country="at_sea").status == "ambiguous"  # not a country code
+
+
 def test_country_written_in_the_text_disambiguates() -> None:
     assert geocode("Tripoli, Lebanon").country == "LBN"
     assert geocode("Bodies washed up in Tripoli, Libya").country == "LBY"

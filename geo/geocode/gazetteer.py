@@ -182,19 +182,16 @@ def _usable_key(key: str) -> bool:
 def gazetteer() -> Gazetteer:
     """Build the index once per process (a few seconds; ~70 k cities, ~280 k names).
 
-    The cyclic garbage collector is paused while the ~million small objects are created
-    (it would otherwise rescan them repeatedly, doubling the build time), and the finished
-    index is frozen out of later collections.
+    The cyclic garbage collector is paused while the ~million small objects are created;
+    it would otherwise rescan them repeatedly and double the build time.
     """
     enabled = gc.isenabled()
     gc.disable()
     try:
-        built = _build()
+        return _build()
     finally:
         if enabled:
             gc.enable()
-    gc.freeze()
-    return built
 
 
 def _build() -> Gazetteer:

@@ -94,9 +94,35 @@ def geocode(text: str, *, country: str | None = None, region: str | None = None)
         result.reason = "no known place name in the text"
         return result
 
+    given = country.strip().upper() if country else None
+    if given and given not in gaz.countries:
+        given = None  # not an ADM0_A3 code (e.g. "at_sea"): no hint
+    result = _resolve(result, tokens, mentions, phrases, given, region)
+    if result.status == "not_found" and given and result.reason == NO_FIT:
+        # The caller's country fits none of the names: trust the text, and say so.
+        result = _resolve(
+            GeocodeResult(query=text, status="not_found"), tokens, mentions, phrases, None, region
+        )
+        result.score *= HINT_MISMATCH
+        result.reason += f"; the given country {given} fits none of the names and was ignored"
+    return result
+
+
+NO_FIT = "the names found do not fit the country named in the text or given"
+
+
+def _resolve(
+    result: GeocodeResult,
+    tokens: list[Token],
+    mentions: list[Mention],
+    phrases: Phrases,
+    given: str | None,
+    region: str | None,
+) -> GeocodeResult:
+    """Pick the place and apply the phrase, with the caller's country ``given`` or not."""
+    gaz = gazetteer()
     route = phrases.en_route_from
     origin = [m for m in mentions if route is None or m.start < route]
-    given = country.upper() if country else None
     ctx = Context(tokens, mentions, _hints(origin, given), region_boxes(region), given)
     if not origin:
         ranked = _rank(mentions[0], ctx)
@@ -123,7 +149,7 @@ def geocode(text: str, *, country: str | None = None, region: str | None = None)
         fallback = [m for m in after if m.is_country] or countries
     choice = _choose(pool, ctx) or _choose(fallback, ctx)
     if choice is None:
-        result.reason = "the names found do not fit the country named in the text"
+        result.reason = NO_FIT
         return result
     primary, ranked = choice
     result.candidates = [_candidate(s) for s in ranked[:5]]
