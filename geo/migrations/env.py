@@ -15,7 +15,10 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = sa.create_engine(config.get_main_option("sqlalchemy.url"), poolclass=sa.pool.NullPool)
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("alembic: sqlalchemy.url is not set; use geo.migrate.upgrade(url)")
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         context.configure(connection=conn)
         with context.begin_transaction():
