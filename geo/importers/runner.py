@@ -40,9 +40,11 @@ COPY_STAGE = f"COPY import_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN"
 BULK_MIN_ROWS = 100_000
 BULK_SHARE = 0.25
 # Memory for this transaction only: staging stays in RAM, index builds sort in memory.
-# temp_buffers can only change before the session's first temporary table.
+# temp_buffers can only change before the session's first temporary table; JIT compilation
+# costs more than it saves on these one-pass statements.
 SESSION_SETTINGS = """
 SELECT set_config('work_mem', '64MB', true),
+       set_config('jit', 'off', true),
        set_config('maintenance_work_mem', '512MB', true),
        CASE WHEN pg_my_temp_schema() = 0 THEN set_config('temp_buffers', '256MB', true) END
 """
@@ -293,6 +295,7 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
 
     t0 = time.perf_counter()
     params = {"source": report.source, "run_id": report.run_id, "raw_keys": parsed.raw_keys}
+    conn.execute(sa.text("ANALYZE pg_temp.import_stage"))
     conn.execute(sql("geo", "import_params.sql"), params)
     conn.execute(sql("geo", "import_rows.sql"))
     rebuild = _drop_secondary_indexes(conn, issues.accepted)
