@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from geo.geocode import GeocodeResult, geocode
+from geo.geocode import gazetteer as gazetteer_module
 from geo.geocode.evaluate import load_rows, run, summarise
-from geo.geocode.gazetteer import _curated, gazetteer
+from geo.geocode.gazetteer import Gazetteer, _curated, gazetteer, load_or_build
 from geo.geocode.geodesy import distance_m
 from geo.geocode.model import PRECISION_RANK
 from geo.geocode.text import fold
@@ -101,6 +102,15 @@ def test_between_two_places_is_their_midpoint_with_a_covering_radius() -> None:
     assert km(r, *SABRATHA) == pytest.approx(half / 1000, rel=0.05)
     assert r.uncertainty_m >= half
     assert len(r.candidates) == 2
+
+
+def test_two_names_joined_by_or_cover_both() -> None:
+    r = geocode("Bodies recovered near Zarzis or Ben Gardane, Tunisia")
+    assert r.status == "matched" and r.country == "TUN"
+    assert r.matched_name is not None and r.matched_name.startswith("between")
+    assert r.uncertainty_m is not None
+    for c in r.candidates:
+        assert km(r, c.lat, c.lon) * 1000 <= r.uncertainty_m
 
 
 def test_between_far_places_is_regional() -> None:
@@ -261,6 +271,25 @@ def test_curated_towns_agree_with_geonames() -> None:
             assert nearest < 5_000, place.name
             checked += 1
     assert checked >= 15
+
+
+def test_index_cache_is_reused_and_survives_corruption(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tiny = Gazetteer(index={"x": ()}, countries={}, borders={}, coasts={}, fuzzy_keys={})
+    builds: list[int] = []
+
+    def fake_build() -> Gazetteer:
+        builds.append(1)
+        return tiny
+
+    monkeypatch.setattr(gazetteer_module, "_build", fake_build)
+    assert load_or_build(tmp_path) == tiny and len(builds) == 1
+    assert load_or_build(tmp_path) == tiny and len(builds) == 1  # served from the cache
+    (cached,) = tmp_path.glob("geocode-index-*.pickle")
+    cached.write_bytes(b"not a pickle")
+    assert load_or_build(tmp_path) == tiny and len(builds) == 2  # rebuilt, not crashed
+    assert load_or_build(None) == tiny and len(builds) == 3  # cache turned off
 
 
 def test_country_table_radius_covers_the_country() -> None:

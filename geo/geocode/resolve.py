@@ -40,6 +40,9 @@ BETWEEN_ADMIN_M = 100_000.0  # a midpoint this uncertain is regional, whatever t
 ADMIN_WORDS = frozenset({"province", "state", "governorate", "region", "county", "department"})
 
 
+Spans = tuple[tuple[int, int], tuple[int, int]]
+
+
 @dataclass(frozen=True, slots=True)
 class Scored:
     """A candidate place with its score."""
@@ -130,8 +133,9 @@ def _resolve(
         result.reason = "the text names only a destination, not where the incident happened"
         return result
 
-    if phrases.between:
-        done = _between(result, origin, phrases, ctx)
+    spans = phrases.between or _pair(origin, tokens)
+    if spans:
+        done = _between(result, origin, spans, phrases, ctx)
         if done:
             return done
     places = [m for m in origin if not m.is_country]
@@ -372,13 +376,27 @@ def _side(mentions: list[Mention], span: tuple[int, int], ctx: Context) -> Score
     return choice[1][0]
 
 
+def _pair(mentions: list[Mention], tokens: list[Token]) -> Spans | None:
+    """Two names joined by "and"/"or" ("Zarzis or Ben Gardane", "Bay of Bengal and Andaman
+    Sea"): the location is at one or the other, so it is treated like "between"."""
+    names = [m for m in mentions if not m.is_country]
+    for a, b in zip(names, names[1:], strict=False):
+        gap = tokens[a.end : b.start]
+        if (
+            len(gap) == 1
+            and gap[0].norm in ("and", "or")
+            and tokens[a.start].clause == gap[0].clause
+        ):
+            return ((a.start, a.end), (b.start, b.end))
+    return None
+
+
 def _between(
-    result: GeocodeResult, mentions: list[Mention], phrases: Phrases, ctx: Context
+    result: GeocodeResult, mentions: list[Mention], spans: Spans, phrases: Phrases, ctx: Context
 ) -> GeocodeResult | None:
     """Midpoint of the two places of "between X and Y"; None when a side names nothing."""
-    assert phrases.between is not None
-    a = _side(mentions, phrases.between[0], ctx)
-    b = _side(mentions, phrases.between[1], ctx)
+    a = _side(mentions, spans[0], ctx)
+    b = _side(mentions, spans[1], ctx)
     if a is None or b is None or a.place == b.place:
         return None
     if a.place.kind == "country" and b.place.kind == "country" and phrases.border:
