@@ -112,3 +112,18 @@ def test_unreadable_toml_fails_clearly(conn: Connection, tmp_path: Path) -> None
     mapping.write_text("source = \n")
     report = run_import(conn, importer="csv", path=EXAMPLE, mapping=mapping)
     assert report.status == "failed" and report.error and "cannot read TOML" in report.error
+
+
+def test_same_file_with_a_changed_mapping_is_not_skipped(conn: Connection, tmp_path: Path) -> None:
+    first = run_import(conn, importer="csv", path=EXAMPLE, mapping=MAPPING)
+    assert first.inserted == 6
+    again = run_import(conn, importer="csv", path=EXAMPLE, mapping=MAPPING)
+    assert again.skipped_reason and again.unchanged == 6
+    changed = tmp_path / "changed.toml"
+    changed.write_text(
+        MAPPING.read_text(encoding="utf-8").replace("(synthetic)", "(synthetic, renamed)"),
+        encoding="utf-8",
+    )
+    rerun = run_import(conn, importer="csv", path=EXAMPLE, mapping=changed)
+    assert rerun.skipped_reason is None
+    assert (rerun.inserted, rerun.updated) == (0, 6)

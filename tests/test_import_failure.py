@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from api.settings import Settings
 from geo.db import create_engine
-from geo.importers import run_import
+from geo.importers import ImportAborted, run_import
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -125,3 +125,10 @@ def test_connection_lost_mid_file_leaves_nothing_behind(
                     sa.text("DELETE FROM incidents WHERE import_run_id = :r"), {"r": report.run_id}
                 )
                 c.execute(sa.text("DELETE FROM import_runs WHERE id = :r"), {"r": report.run_id})
+
+
+def test_unreachable_database_raises_a_clear_error() -> None:
+    nowhere = create_engine("postgresql+psycopg://postgres@127.0.0.1:1/none", connect_timeout_s=1)
+    with pytest.raises(ImportAborted, match="not started: cannot reach the database"):
+        run_import(nowhere, importer="mmp", path=FIXTURES / "mmp_latin1.csv")
+    nowhere.dispose()

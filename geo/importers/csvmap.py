@@ -83,15 +83,27 @@ class Mapping:
     date_format: str | None = None
     delimiter: str = ","
     list_separator: str = ";"
+    fingerprint: str = ""  # of the mapping file: a changed mapping is a different import
+
+    @property
+    def layout(self) -> str:
+        return (
+            f"mapping:{self.source}@{self.fingerprint}"
+            if self.fingerprint
+            else (f"mapping:{self.source}")
+        )
 
 
 def load_mapping(path: Path) -> Mapping:
     """Read and check a mapping file; ``SetupError`` with every problem found."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        body = path.read_bytes()
+        data = tomllib.loads(body.decode("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise SetupError(f"mapping {path.name}: cannot read TOML ({exc})") from None
-    return parse_mapping(data, path.name)
+    mapping = parse_mapping(data, path.name)
+    mapping.fingerprint = hashlib.sha256(body).hexdigest()[:12]
+    return mapping
 
 
 def parse_mapping(data: dict[str, Any], name: str = "mapping") -> Mapping:
@@ -174,9 +186,7 @@ def read(path: Path, encoding: str, issues: Issues, mapping: Mapping) -> Parsed:
         )
     cols = {target: index[col] for target, col in mapping.columns.items()}
     id_index = index[mapping.id_column] if mapping.id_column else -1
-    return Parsed(
-        f"mapping:{mapping.source}", rows.header, _rows(rows, cols, id_index, mapping, issues)
-    )
+    return Parsed(mapping.layout, rows.header, _rows(rows, cols, id_index, mapping, issues))
 
 
 def _rows(

@@ -61,6 +61,7 @@ class _Plan:
     source: str
     read: Reader | None
     setup_error: SetupError | None = None
+    layout: str | None = None  # known before reading (csv: includes the mapping's checksum)
 
 
 def run_import(
@@ -110,7 +111,11 @@ def _plan(importer: str, path: Path, source: str | None, mapping: Path | None) -
         spec = csvmap.load_mapping(Path(mapping))
     except SetupError as exc:
         return _Plan(source or path.stem, None, exc)
-    return _Plan(source or spec.source, lambda p, enc, issues: csvmap.read(p, enc, issues, spec))
+    return _Plan(
+        source or spec.source,
+        lambda p, enc, issues: csvmap.read(p, enc, issues, spec),
+        layout=spec.layout,
+    )
 
 
 def _csv_read(read: Callable[..., Parsed], path: Path, encoding: str, issues: Issues) -> Parsed:
@@ -123,8 +128,14 @@ def _csv_read(read: Callable[..., Parsed], path: Path, encoding: str, issues: Is
 def _with_engine(
     engine: Engine, report: ImportReport, plan: _Plan, path: Path, encoding: str, force: bool
 ) -> None:
-    with engine.connect() as conn:
-        if not force and _skip_if_done(conn, report):
+    try:
+        conn = engine.connect()
+    except sa.exc.OperationalError as exc:
+        raise ImportAborted(
+            f"import of {path.name} not started: cannot reach the database ({_describe(exc)})"
+        ) from exc
+    with conn:
+        if not force and _skip_if_done(conn, report, plan):
             conn.rollback()
             return
         report.run_id = conn.execute(
@@ -147,7 +158,7 @@ def _with_engine(
 def _with_connection(
     conn: Connection, report: ImportReport, plan: _Plan, path: Path, encoding: str, force: bool
 ) -> None:
-    if not force and _skip_if_done(conn, report):
+    if not force and _skip_if_done(conn, report, plan):
         return
     with conn.begin_nested():
         report.run_id = conn.execute(
@@ -216,11 +227,16 @@ def _first_line(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-def _skip_if_done(conn: Connection, report: ImportReport) -> bool:
+def _skip_if_done(conn: Connection, report: ImportReport, plan: _Plan) -> bool:
     prev = (
         conn.execute(
             sql("geo", "import_run_previous.sql"),
-            {"checksum": report.checksum, "importer": report.importer, "source": report.source},
+            {
+                "checksum": report.checksum,
+                "importer": report.importer,
+                "source": report.source,
+                "layout": plan.layout,
+            },
         )
         .mappings()
         .first()
