@@ -134,11 +134,6 @@ def count(text: str, name: str, row: int, issues: Issues, *, strict: bool) -> in
     return None
 
 
-def text(value: str) -> str | None:
-    s = value.strip()
-    return None if s in NULL_TEXT else s
-
-
 class CsvRows:
     """A CSV reader that knows where each record starts.
 
@@ -173,9 +168,3 @@ def fit(cells: list[str], width: int, row: int, issues: Issues) -> list[str]:
     if n != width:
         raise RowError(f"row has {n} field(s), the header has {width}", "wrong number of fields")
     return cells
-
-
-def clean_cells(cells: list[str], row: int, issues: Issues) -> list[str]:
-    """Cells without NUL and without the staging separator."""
-    issues.warn(row, "row", "NUL/control characters removed", "control characters removed")
-    return [c.replace("\x00", "").replace(LIST_SEP, " ") for c in cells]
