@@ -148,6 +148,18 @@ def import_geojson(
 
 
 @main.command()
+@click.argument("text")
+@click.option("--country", default=None, help="ISO3 country the record names, to disambiguate.")
+@click.option("--region", default=None, help="The record's region text, to disambiguate.")
+@click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
+def geocode(text: str, country: str | None, region: str | None, as_json: bool) -> None:
+    """Show how the offline gazetteer places TEXT: match, precision, uncertainty, candidates."""
+    from geo.geocode import geocode as run_geocode
+
+    _emit(run_geocode(text, country=country, region=region), as_json)
+
+
+@main.command()
 @click.option("--host", default=None, help="Interface to bind (default 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default 8000).")
 @click.option("--reload", is_flag=True, help="Reload on code changes (development).")

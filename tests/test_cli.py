@@ -82,3 +82,19 @@ def test_unreachable_database_says_so(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "database" in result.stderr.lower()
+
+
+def test_geocode_prints_the_decision_as_json() -> None:
+    result = subprocess.run(
+        [*CLI, "geocode", "Unspecified location, Libya", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    decision = json.loads(result.stdout)
+    assert decision["status"] == "matched"
+    assert decision["precision"] == "country"
+    assert decision["country"] == "LBY"
+    assert {"lat", "lon", "uncertainty_m", "score", "candidates"} <= decision.keys()
