@@ -160,6 +160,37 @@ def geocode(text: str, country: str | None, region: str | None, as_json: bool) -
 
 
 @main.command()
+@click.option("--report", "show_groups", is_flag=True, help="Print every group and its members.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report (with groups) as JSON.")
+@click.option("--dry-run", is_flag=True, help="Find the groups but do not store them.")
+@click.option("--threshold", type=float, default=None, help="Match score to link (default 0.70).")
+@click.option("--source", "sources", multiple=True, help="Only records of this source (repeat).")
+@click.pass_context
+def dedupe(
+    ctx: click.Context,
+    show_groups: bool,
+    as_json: bool,
+    dry_run: bool,
+    threshold: float | None,
+    sources: tuple[str, ...],
+) -> None:
+    """Link records that report the same event (across sources and exports) into events."""
+    from geo.dedupe import THRESHOLD, dedupe_events
+
+    with _engine(ctx).begin() as conn:
+        report = dedupe_events(
+            conn,
+            threshold=THRESHOLD if threshold is None else threshold,
+            sources=sources or None,
+            write=not dry_run,
+        )
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, default=str))
+    else:
+        click.echo(report.summary(groups=show_groups))
+
+
+@main.command()
 @click.option("--host", default=None, help="Interface to bind (default 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default 8000).")
 @click.option("--reload", is_flag=True, help="Reload on code changes (development).")

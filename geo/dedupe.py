@@ -1,0 +1,360 @@
+"""Cross-source deduplication: one event, several source records.
+
+The same death or shipwreck is often reported by several sources (or by two exports of one
+source in different layouts). ``dedupe_events`` finds such records and links them:
+
+1. **Candidates** (PostGIS, set-based, ``geo/sql/dedupe_pairs.sql``): pairs of located, dated
+   records from *different origins* (source + import file) within ``radius_km``, whose date
+   intervals (widened by ``date_precision``: a month-precision record covers its whole month)
+   are at most ``window_days`` apart, with compatible categories and totals.
+2. **Score** (here): a weighted mean of distance, date, count and text agreement in [0, 1].
+3. **Groups**: pairs at or above ``threshold``, best first, merge their groups unless that
+   would put two records of one origin in one event (an export lists distinct events) or some
+   cross pair of the merged group scores below ``threshold - LINK_SLACK`` (complete linkage:
+   no chains of A≈B≈C where A and C do not match).
+4. **Write**: each multi-record group gets ``event_id`` (its oldest record's id), ``event_rank``
+   (1 = preferred record) and ``event_score`` (match score against the rank-1 record).
+
+Re-running gives the same groups (the input order is fixed, ties broken by id). Records without
+coordinates or date are never matched: they stay their own events. See docs/dedupe.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from rapidfuzz import fuzz
+from sqlalchemy.engine import Connection
+
+from geo.db import load_sql, sql
+
+THRESHOLD = 0.70
+LINK_SLACK = 0.10
+RADIUS_KM = 100.0
+WINDOW_DAYS = 7
+# Distance at which the distance score falls to 1/e: on land sources agree to a few km; at sea
+# positions are estimates (a drift, a rescue position, "off the coast of") and differ more.
+SCALE_LAND_KM = 10.0
+SCALE_SEA_KM = 30.0
+WEIGHTS = {"distance": 0.35, "date": 0.25, "counts": 0.25, "text": 0.15}
+# A date interval wider than a day says less: the same month is weaker evidence than a day.
+PRECISION_FACTOR = {"day": 1.0, "month": 0.6, "year": 0.2}
+TEXT_NEUTRAL = 0.5  # a side without location or cause text neither helps nor hurts
+QUALITY_RANK = {"verified": 0, "unreviewed": 1, "flagged": 2, "rejected": 3}
+DATE_RANK = {"day": 0, "month": 1, "year": 2}
+
+
+@dataclass(frozen=True)
+class Record:
+    """What the matcher knows about one incident record."""
+
+    id: uuid.UUID
+    source: str
+    source_id: str
+    origin: str
+    category: str
+    event_date: date
+    date_precision: str | None
+    dead: int | None
+    missing: int | None
+    total: int
+    cause: str | None
+    location_text: str | None
+    source_name: str | None
+    source_quality: str | None
+    location_precision: str | None
+    review_state: str
+    country: str | None
+    created_at: datetime
+    lon: float
+    lat: float
+
+    def preference(self) -> tuple[Any, ...]:
+        """Sort key: the first record of an event is the one to show (reviewed, most precise
+        date, best source quality, most precise place, then oldest)."""
+        text = self.source_quality or ""
+        quality = int(text) if text.isdigit() else 0
+        return (
+            QUALITY_RANK.get(self.review_state, 1),
+            DATE_RANK.get(self.date_precision or "year", 2),
+            -quality,
+            self.location_precision is None,
+            self.created_at,
+            str(self.id),
+        )
+
+
+@dataclass(frozen=True)
+class Pair:
+    a: uuid.UUID
+    b: uuid.UUID
+    distance_km: float
+    gap_days: int
+    score: float
+    parts: dict[str, float]
+
+
+@dataclass
+class Member:
+    id: str
+    source: str
+    source_id: str
+    source_name: str | None
+    origin: str
+    date: str
+    date_precision: str | None
+    location: str | None
+    lon: float
+    lat: float
+    dead: int | None
+    missing: int | None
+    total: int
+    rank: int
+    score: float | None  # against the rank-1 member; None for rank 1
+
+
+@dataclass
+class Group:
+    event_id: str
+    members: list[Member]
+
+
+@dataclass
+class DedupeReport:
+    """One run: how many records were looked at, pairs scored, groups formed."""
+
+    threshold: float
+    radius_km: float
+    window_days: int
+    sources: list[str] | None
+    records: int = 0
+    candidate_pairs: int = 0
+    matched_pairs: int = 0
+    rejected_by_origin: int = 0
+    rejected_by_linkage: int = 0
+    groups: list[Group] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def linked_records(self) -> int:
+        return sum(len(g.members) for g in self.groups)
+
+    @property
+    def events(self) -> int:
+        """Events among the records looked at: each group counts once."""
+        return self.records - self.linked_records + len(self.groups)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["seconds"] = round(self.seconds, 3)
+        data["linked_records"] = self.linked_records
+        data["events"] = self.events
+        return data
+
+    def summary(self, *, groups: bool = False) -> str:
+        scope = ", ".join(self.sources) if self.sources else "all sources"
+        lines = [
+            f"dedupe ({scope}): {self.records:,} located, dated records -> {self.events:,} events; "
+            f"{len(self.groups):,} groups link {self.linked_records:,} records "
+            f"({self.seconds:.1f} s)",
+            f"  candidate pairs {self.candidate_pairs:,}, at or above threshold "
+            f"{self.threshold:.2f}: {self.matched_pairs:,} (not merged: "
+            f"{self.rejected_by_origin:,} same-origin conflicts, "
+            f"{self.rejected_by_linkage:,} weak cross links)",
+        ]
+        if groups:
+            for g in self.groups:
+                lines.append(f"event {g.event_id}")
+                for m in g.members:
+                    score = "primary" if m.score is None else f"score {m.score:.2f}"
+                    counts = f"dead {_n(m.dead)} missing {_n(m.missing)} total {m.total}"
+                    lines.append(
+                        f"  {m.rank}. {m.source} [{m.origin.split(' | ')[-1] or '-'}] "
+                        f"{m.date} ({m.date_precision or '?'}) {m.lat:.4f},{m.lon:.4f} "
+                        f"{counts} — {(m.location or '')[:60]!r} — {score}"
+                    )
+        return "\n".join(lines)
+
+
+def _n(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
+# Scoring ----------------------------------------------------------------------------------
+
+
+def _text(a: str | None, b: str | None) -> float | None:
+    if not a or not b:
+        return None
+    return fuzz.token_set_ratio(a.casefold(), b.casefold()) / 100.0
+
+
+def score_pair(
+    a: Record, b: Record, distance_km: float, gap_days: int
+) -> tuple[float, dict[str, float]]:
+    """The match score of two candidate records and its parts, each in [0, 1]."""
+    at_sea = a.country == "at_sea" or b.country == "at_sea"
+    scale = SCALE_SEA_KM if at_sea else SCALE_LAND_KM
+    s_distance = math.exp(-distance_km / scale)
+    widest = max(
+        (a.date_precision or "year", b.date_precision or "year"), key=lambda p: DATE_RANK[p]
+    )
+    s_date = max(0.0, 1.0 - gap_days / (WINDOW_DAYS + 1)) * PRECISION_FACTOR[widest]
+    top = max(a.total, b.total)
+    s_counts = 1.0 if top == 0 else 1.0 - abs(a.total - b.total) / top
+    if a.total == b.total and a.dead == b.dead:
+        s_counts = 1.0
+    elif a.total == b.total:
+        s_counts = 0.95  # same total, split differently between dead and missing
+    loc = _text(a.location_text, b.location_text)
+    cause = _text(a.cause, b.cause)
+    known = [(w, s) for w, s in ((0.7, loc), (0.3, cause)) if s is not None]
+    s_text = sum(w * s for w, s in known) / sum(w for w, _ in known) if known else TEXT_NEUTRAL
+    parts = {"distance": s_distance, "date": s_date, "counts": s_counts, "text": s_text}
+    score = sum(WEIGHTS[k] * v for k, v in parts.items())
+    return round(score, 4), {k: round(v, 3) for k, v in parts.items()}
+
+
+# Grouping ---------------------------------------------------------------------------------
+
+
+def group_pairs(
+    records: dict[uuid.UUID, Record], pairs: Sequence[Pair], *, threshold: float
+) -> tuple[list[list[uuid.UUID]], int, int]:
+    """Greedy best-first merging with two guards; returns (groups of 2+ ids, pairs refused for
+    an origin conflict, pairs refused for a weak cross link)."""
+    scores = {(p.a, p.b): p.score for p in pairs} | {(p.b, p.a): p.score for p in pairs}
+    group_of: dict[uuid.UUID, int] = {}
+    groups: dict[int, list[uuid.UUID]] = {}
+    by_origin = by_link = next_key = 0
+    floor = threshold - LINK_SLACK
+    ordered = sorted(
+        (p for p in pairs if p.score >= threshold), key=lambda p: (-p.score, str(p.a), str(p.b))
+    )
+    for p in ordered:
+        ga = groups.get(group_of.get(p.a, -1), [p.a])
+        gb = groups.get(group_of.get(p.b, -1), [p.b])
+        if ga is gb:
+            continue
+        if {records[i].origin for i in ga} & {records[i].origin for i in gb}:
+            by_origin += 1
+            continue
+        if any(scores.get((x, y), 0.0) < floor for x in ga for y in gb):
+            by_link += 1
+            continue
+        for stale in {group_of.get(p.a), group_of.get(p.b)} - {None}:
+            del groups[stale]  # type: ignore[arg-type]
+        next_key += 1
+        groups[next_key] = ga + gb
+        for i in groups[next_key]:
+            group_of[i] = next_key
+    result = [sorted(g, key=lambda i: records[i].preference()) for g in groups.values()]
+    return sorted(result, key=lambda g: str(g[0])), by_origin, by_link
+
+
+# Database ---------------------------------------------------------------------------------
+
+
+def _load_records(conn: Connection, sources: list[str] | None) -> dict[uuid.UUID, Record]:
+    conn.execute(sa.text("DROP TABLE IF EXISTS pg_temp.dedupe_records"))
+    for statement in load_sql("geo", "dedupe_records.sql").split(";"):
+        if statement.strip():
+            conn.execute(sa.text(statement), {"sources": sources})
+    names = list(Record.__dataclass_fields__)
+    rows = conn.execute(sa.text(f"SELECT {', '.join(names)} FROM dedupe_records"))
+    return {r.id: Record(**r._mapping) for r in rows}
+
+
+def _candidates(
+    conn: Connection, records: dict[uuid.UUID, Record], radius_km: float, window_days: int
+) -> list[Pair]:
+    rows = conn.execute(
+        sql("geo", "dedupe_pairs.sql"),
+        {"radius_m": radius_km * 1000.0, "window_days": window_days},
+    )
+    pairs = []
+    for a, b, distance_m, gap in rows:
+        km = distance_m / 1000.0
+        score, parts = score_pair(records[a], records[b], km, gap)
+        pairs.append(Pair(a, b, round(km, 3), gap, score, parts))
+    return pairs
+
+
+def _member(r: Record, rank: int, score: float | None) -> Member:
+    return Member(
+        id=str(r.id),
+        source=r.source,
+        source_id=r.source_id,
+        source_name=r.source_name,
+        origin=r.origin,
+        date=r.event_date.isoformat(),
+        date_precision=r.date_precision,
+        location=r.location_text,
+        lon=round(r.lon, 6),
+        lat=round(r.lat, 6),
+        dead=r.dead,
+        missing=r.missing,
+        total=r.total,
+        rank=rank,
+        score=score,
+    )
+
+
+def dedupe_events(
+    conn: Connection,
+    *,
+    threshold: float = THRESHOLD,
+    radius_km: float = RADIUS_KM,
+    window_days: int = WINDOW_DAYS,
+    sources: Iterable[str] | None = None,
+    write: bool = True,
+) -> DedupeReport:
+    """Group records that report the same event and (with ``write``) store the groups.
+
+    Works inside the caller's transaction. ``sources`` limits the run to records of those
+    sources (events that also hold records of other sources are dissolved first; a full run
+    restores them). Idempotent: a second run writes the same groups.
+
+    >>> report = dedupe_events(conn)            # doctest: +SKIP
+    >>> print(report.summary(groups=True))      # doctest: +SKIP
+    """
+    started = time.perf_counter()
+    scope = sorted(set(sources)) if sources is not None else None
+    report = DedupeReport(
+        threshold=threshold, radius_km=radius_km, window_days=window_days, sources=scope
+    )
+    records = _load_records(conn, scope)
+    report.records = len(records)
+    pairs = _candidates(conn, records, radius_km, window_days)
+    report.candidate_pairs = len(pairs)
+    report.matched_pairs = sum(p.score >= threshold for p in pairs)
+    ids, report.rejected_by_origin, report.rejected_by_linkage = group_pairs(
+        records, pairs, threshold=threshold
+    )
+    scores = {(p.a, p.b): p.score for p in pairs} | {(p.b, p.a): p.score for p in pairs}
+    writes: list[dict[str, Any]] = []
+    for group in ids:
+        first = group[0]
+        event_id = min(group, key=lambda i: (records[i].created_at, str(i)))
+        members = []
+        for rank, i in enumerate(group, start=1):
+            score = None if rank == 1 else scores.get((first, i), 0.0)
+            members.append(_member(records[i], rank, score))
+            writes.append({"id": str(i), "event_id": str(event_id), "rank": rank, "score": score})
+        report.groups.append(Group(event_id=str(event_id), members=members))
+    report.groups.sort(key=lambda g: (g.members[0].date, g.event_id))
+    if write:
+        conn.execute(sql("geo", "dedupe_reset.sql"), {"sources": scope})
+        if writes:
+            conn.execute(sql("geo", "dedupe_apply.sql"), {"members": json.dumps(writes)})
+    conn.execute(sa.text("DROP TABLE IF EXISTS pg_temp.dedupe_records"))
+    report.seconds = time.perf_counter() - started
+    return report
