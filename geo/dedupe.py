@@ -25,6 +25,7 @@ import json
 import math
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -36,17 +37,21 @@ from sqlalchemy.engine import Connection
 
 from geo.db import load_sql, sql
 
-THRESHOLD = 0.70
+THRESHOLD = 0.75
 LINK_SLACK = 0.10
+AMBIGUITY_MARGIN = 0.03
 RADIUS_KM = 100.0
 WINDOW_DAYS = 7
 # Distance at which the distance score falls to 1/e: on land sources agree to a few km; at sea
 # positions are estimates (a drift, a rescue position, "off the coast of") and differ more.
 SCALE_LAND_KM = 10.0
 SCALE_SEA_KM = 30.0
-WEIGHTS = {"distance": 0.35, "date": 0.25, "counts": 0.25, "text": 0.15}
+WEIGHTS = {"distance": 0.30, "date": 0.20, "counts": 0.25, "text": 0.25}
 # A date interval wider than a day says less: the same month is weaker evidence than a day.
 PRECISION_FACTOR = {"day": 1.0, "month": 0.6, "year": 0.2}
+COUNT_SHARE = 0.3  # totals may differ by this share of the larger one (at least 1, from 3)
+TEXT_FLOOR = 0.4
+SAME_OUTLET = 0.7  # source-name similarity from which two records cite the same outlet
 TEXT_NEUTRAL = 0.5  # a side without location or cause text neither helps nor hurts
 QUALITY_RANK = {"verified": 0, "unreviewed": 1, "flagged": 2, "rejected": 3}
 DATE_RANK = {"day": 0, "month": 1, "year": 2}
@@ -76,6 +81,18 @@ class Record:
     created_at: datetime
     lon: float
     lat: float
+    uncertainty_m: float | None
+
+    def uncertainty_km(self) -> float:
+        """How far off the point may be: the stored uncertainty, or what the coordinates'
+        own decimals allow (``27.0`` is a whole degree: ±0.5°, up to ~55 km)."""
+        km_per_degree = 111.32
+        lat_km = 0.5 * 10.0 ** -_decimals(self.lat) * km_per_degree
+        lon_km = (
+            0.5 * 10.0 ** -_decimals(self.lon) * km_per_degree * math.cos(math.radians(self.lat))
+        )
+        stored = (self.uncertainty_m or 0.0) / 1000.0
+        return max(stored, lat_km, lon_km)
 
     def preference(self) -> tuple[Any, ...]:
         """Sort key: the first record of an event is the one to show (reviewed, most precise
@@ -138,8 +155,9 @@ class DedupeReport:
     records: int = 0
     candidate_pairs: int = 0
     matched_pairs: int = 0
-    rejected_by_origin: int = 0
-    rejected_by_linkage: int = 0
+    ambiguous: int = 0
+    same_origin: int = 0
+    weak_link: int = 0
     groups: list[Group] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -166,9 +184,9 @@ class DedupeReport:
             f"{len(self.groups):,} groups link {self.linked_records:,} records "
             f"({self.seconds:.1f} s)",
             f"  candidate pairs {self.candidate_pairs:,}, at or above threshold "
-            f"{self.threshold:.2f}: {self.matched_pairs:,} (not merged: "
-            f"{self.rejected_by_origin:,} same-origin conflicts, "
-            f"{self.rejected_by_linkage:,} weak cross links)",
+            f"{self.threshold:.2f}: {self.matched_pairs:,} (not linked: {self.ambiguous:,} "
+            f"ambiguous, {self.same_origin:,} same-origin conflicts, "
+            f"{self.weak_link:,} weak cross links)",
         ]
         if groups:
             for g in self.groups:
@@ -184,6 +202,14 @@ class DedupeReport:
         return "\n".join(lines)
 
 
+def _decimals(value: float) -> int:
+    """Decimal places a coordinate was given with (up to 6: beyond that it is exact)."""
+    for k in range(6):
+        if round(value, k) == value:
+            return k
+    return 6
+
+
 def _n(value: int | None) -> str:
     return "-" if value is None else str(value)
 
@@ -191,10 +217,21 @@ def _n(value: int | None) -> str:
 # Scoring ----------------------------------------------------------------------------------
 
 
+def count_allowance(top: int) -> float:
+    """How far two totals may differ when the larger is ``top``: not at all up to 2, then a
+    third of it, at least 1 (mirrors ``dedupe_pairs.sql``)."""
+    return 0.0 if top <= 2 else max(1.0, top * COUNT_SHARE)
+
+
 def _text(a: str | None, b: str | None) -> float | None:
+    """Agreement of two free texts in [0, 1], from the mean of a subset-tolerant similarity
+    ("Calais" within "Calais, France") and an order-tolerant one that still sees what differs."""
     if not a or not b:
         return None
-    return fuzz.token_set_ratio(a.casefold(), b.casefold()) / 100.0
+    a, b = a.casefold(), b.casefold()
+    similarity = (fuzz.token_set_ratio(a, b) + fuzz.token_sort_ratio(a, b)) / 200.0
+    # Unrelated texts still share words ("near", "Mexico"): below TEXT_FLOOR is no agreement.
+    return max(0.0, (similarity - TEXT_FLOOR) / (1.0 - TEXT_FLOOR))
 
 
 def score_pair(
@@ -203,20 +240,32 @@ def score_pair(
     """The match score of two candidate records and its parts, each in [0, 1]."""
     at_sea = a.country == "at_sea" or b.country == "at_sea"
     scale = SCALE_SEA_KM if at_sea else SCALE_LAND_KM
-    s_distance = math.exp(-distance_km / scale)
+    # Half of the score: points within each other's uncertainty are as close as the sources
+    # can say; the other half still prefers the closer of two candidates inside it.
+    slack = a.uncertainty_km() + b.uncertainty_km()
+    beyond = max(0.0, distance_km - slack)
+    s_distance = 0.5 * math.exp(-beyond / scale) + 0.5 * math.exp(-distance_km / (scale + slack))
     widest = max(
         (a.date_precision or "year", b.date_precision or "year"), key=lambda p: DATE_RANK[p]
     )
     s_date = max(0.0, 1.0 - gap_days / (WINDOW_DAYS + 1)) * PRECISION_FACTOR[widest]
     top = max(a.total, b.total)
-    s_counts = 1.0 if top == 0 else 1.0 - abs(a.total - b.total) / top
+    # Candidates differ by at most count_allowance (dedupe_pairs.sql applies the same rule):
+    # 1 and 2 never match, 4 and 5 or 45 and 50 do, scoring 0.5 at the limit.
+    allowed = count_allowance(top)
+    s_counts = 1.0 if a.total == b.total else 1.0 - 0.5 * abs(a.total - b.total) / allowed
     if a.total == b.total and a.dead == b.dead:
         s_counts = 1.0
     elif a.total == b.total:
         s_counts = 0.95  # same total, split differently between dead and missing
     loc = _text(a.location_text, b.location_text)
     cause = _text(a.cause, b.cause)
-    known = [(w, s) for w, s in ((0.7, loc), (0.3, cause)) if s is not None]
+    outlet = _text(a.source_name, b.source_name)
+    # Citing the same outlet is evidence; different outlets are not evidence against (a
+    # second organisation names itself, not the newspaper).
+    if outlet is not None and outlet < SAME_OUTLET:
+        outlet = None
+    known = [(w, s) for w, s in ((0.6, loc), (0.2, cause), (0.2, outlet)) if s is not None]
     s_text = sum(w * s for w, s in known) / sum(w for w, _ in known) if known else TEXT_NEUTRAL
     parts = {"distance": s_distance, "date": s_date, "counts": s_counts, "text": s_text}
     score = sum(WEIGHTS[k] * v for k, v in parts.items())
@@ -226,29 +275,58 @@ def score_pair(
 # Grouping ---------------------------------------------------------------------------------
 
 
+@dataclass
+class Grouping:
+    """Groups of two or more record ids (preferred record first) and why pairs were refused."""
+
+    groups: list[list[uuid.UUID]]
+    ambiguous: int = 0  # another record of the same origin matches (almost) as well
+    same_origin: int = 0  # the merge would put two records of one origin in one event
+    weak_link: int = 0  # some cross pair of the merged group scores below the floor
+
+
 def group_pairs(
     records: dict[uuid.UUID, Record], pairs: Sequence[Pair], *, threshold: float
-) -> tuple[list[list[uuid.UUID]], int, int]:
-    """Greedy best-first merging with two guards; returns (groups of 2+ ids, pairs refused for
-    an origin conflict, pairs refused for a weak cross link)."""
+) -> Grouping:
+    """Link pairs at or above ``threshold``, best first, with three guards.
+
+    A pair links only if each record's match beats its next-best candidate *of the same
+    origin* by ``AMBIGUITY_MARGIN`` (a coarse point among several same-day deaths is not a
+    match for any of them); two groups merge only if their origins are disjoint and every cross
+    pair scores at least ``threshold - LINK_SLACK`` (complete linkage: no chains).
+    """
     scores = {(p.a, p.b): p.score for p in pairs} | {(p.b, p.a): p.score for p in pairs}
+    ranked: dict[tuple[uuid.UUID, str], list[tuple[float, uuid.UUID]]] = defaultdict(list)
+    for (x, y), score in scores.items():
+        ranked[(x, records[y].origin)].append((score, y))
+    for options in ranked.values():
+        options.sort(key=lambda t: (-t[0], str(t[1])))
+
+    def runner_up(x: uuid.UUID, y: uuid.UUID) -> float:
+        others = [score for score, z in ranked[(x, records[y].origin)][:2] if z != y]
+        return others[0] if others else 0.0
+
+    out = Grouping(groups=[])
     group_of: dict[uuid.UUID, int] = {}
     groups: dict[int, list[uuid.UUID]] = {}
-    by_origin = by_link = next_key = 0
+    next_key = 0
     floor = threshold - LINK_SLACK
     ordered = sorted(
         (p for p in pairs if p.score >= threshold), key=lambda p: (-p.score, str(p.a), str(p.b))
     )
     for p in ordered:
+        if max(runner_up(p.a, p.b), runner_up(p.b, p.a)) > p.score - AMBIGUITY_MARGIN:
+            out.ambiguous += 1
+            continue
         ga = groups.get(group_of.get(p.a, -1), [p.a])
         gb = groups.get(group_of.get(p.b, -1), [p.b])
         if ga is gb:
             continue
         if {records[i].origin for i in ga} & {records[i].origin for i in gb}:
-            by_origin += 1
+            out.same_origin += 1
             continue
         if any(scores.get((x, y), 0.0) < floor for x in ga for y in gb):
-            by_link += 1
+            out.weak_link += 1
             continue
         for stale in {group_of.get(p.a), group_of.get(p.b)} - {None}:
             del groups[stale]  # type: ignore[arg-type]
@@ -257,7 +335,8 @@ def group_pairs(
         for i in groups[next_key]:
             group_of[i] = next_key
     result = [sorted(g, key=lambda i: records[i].preference()) for g in groups.values()]
-    return sorted(result, key=lambda g: str(g[0])), by_origin, by_link
+    out.groups = sorted(result, key=lambda g: str(g[0]))
+    return out
 
 
 # Database ---------------------------------------------------------------------------------
@@ -336,12 +415,13 @@ def dedupe_events(
     pairs = _candidates(conn, records, radius_km, window_days)
     report.candidate_pairs = len(pairs)
     report.matched_pairs = sum(p.score >= threshold for p in pairs)
-    ids, report.rejected_by_origin, report.rejected_by_linkage = group_pairs(
-        records, pairs, threshold=threshold
-    )
+    grouping = group_pairs(records, pairs, threshold=threshold)
+    report.ambiguous = grouping.ambiguous
+    report.same_origin = grouping.same_origin
+    report.weak_link = grouping.weak_link
     scores = {(p.a, p.b): p.score for p in pairs} | {(p.b, p.a): p.score for p in pairs}
     writes: list[dict[str, Any]] = []
-    for group in ids:
+    for group in grouping.groups:
         first = group[0]
         event_id = min(group, key=lambda i: (records[i].created_at, str(i)))
         members = []
@@ -358,3 +438,44 @@ def dedupe_events(
     conn.execute(sa.text("DROP TABLE IF EXISTS pg_temp.dedupe_records"))
     report.seconds = time.perf_counter() - started
     return report
+
+
+# Evaluation -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PairQuality:
+    """Pairwise precision and recall of a grouping against known same-event pairs."""
+
+    true_pairs: int
+    predicted_pairs: int
+    correct_pairs: int
+
+    @property
+    def precision(self) -> float:
+        return self.correct_pairs / self.predicted_pairs if self.predicted_pairs else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.correct_pairs / self.true_pairs if self.true_pairs else 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self) | {
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+        }
+
+
+def pairs_of(groups: Iterable[Iterable[str]]) -> set[frozenset[str]]:
+    """Every unordered pair of ids that share a group."""
+    out: set[frozenset[str]] = set()
+    for group in groups:
+        ids = sorted(group)
+        out |= {frozenset((x, y)) for i, x in enumerate(ids) for y in ids[i + 1 :]}
+    return out
+
+
+def pair_quality(groups: Iterable[Iterable[str]], truth: set[frozenset[str]]) -> PairQuality:
+    """Score ``groups`` (ids per event) against ``truth`` (pairs known to be one event)."""
+    predicted = pairs_of(groups)
+    return PairQuality(len(truth), len(predicted), len(predicted & truth))

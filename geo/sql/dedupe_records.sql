@@ -31,6 +31,7 @@ SELECT
     i.created_at,
     ST_X(i.geom) AS lon,
     ST_Y(i.geom) AS lat,
+    i.uncertainty_m,
     i.geom::geography AS geog
 FROM incidents AS i
 LEFT JOIN import_runs AS r ON r.id = i.import_run_id
