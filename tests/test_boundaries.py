@@ -44,9 +44,9 @@ def test_layer_counts_are_plausible(conn: Connection) -> None:
     assert _scalar(conn, "SELECT count(*) FROM countries") == 250
     assert _scalar(conn, "SELECT count(*) FROM country_parts") > 5_000
     assert _scalar(conn, "SELECT count(*) FROM land_borders") >= 300
-    assert _scalar(conn, "SELECT count(*) FROM land_border_parts") > 1_000
+    assert _scalar(conn, "SELECT count(*) FROM land_border_parts") > 500
     assert 150 <= _scalar(conn, "SELECT count(*) FROM coastline") <= 250
-    assert _scalar(conn, "SELECT count(*) FROM coastline_parts") > 10_000
+    assert _scalar(conn, "SELECT count(*) FROM coastline_parts") > 5_000
     features = json.loads(SEA_ROUTES.read_text(encoding="utf-8"))["features"]
     assert _scalar(conn, "SELECT count(*) FROM sea_routes") == len(features)
     assert _scalar(conn, "SELECT count(*) FROM countries WHERE NOT ST_IsValid(geom)") == 0
