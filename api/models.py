@@ -55,15 +55,40 @@ class IncidentProperties(BaseModel):
     review_state: Literal["unreviewed", "verified", "flagged"]
 
 
-class IncidentFeature(Feature[Point, IncidentProperties]):
-    """An incident; ``geometry`` is null when the source gave no coordinates."""
+class SourceRecord(BaseModel):
+    """One source's record of an event (see docs/dedupe.md)."""
 
-    id: str = Field(description="Incident UUID.")
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="Incident UUID of this record (resolves to the event).")
+    source: str
+    source_id: str = Field(description="The record's id within its source.")
+    source_name: str | None
+    date: dt.date | None = Field(description="The date this source gives (see date_precision).")
+    date_precision: Literal["day", "month", "year"] | None
+    match_score: float | None = Field(
+        description="How well it matches the event's preferred record (0-1); null for that one."
+    )
+
+
+class IncidentFeature(Feature[Point, IncidentProperties]):
+    """An incident (event); ``geometry`` is null when the source gave no coordinates.
+
+    ``properties`` come from the event's preferred public record; ``sources`` lists every
+    public record of the event (a GeoJSON foreign member), the preferred one first."""
+
+    id: str = Field(description="Incident UUID of the event's preferred record.")
+    sources: list[SourceRecord] = Field(
+        description="Every public record of this event, preferred first (one if no other "
+        "source reports it)."
+    )
     links: list[Link] | None = Field(default=None, description="Only on the single-incident view.")
 
 
 class IncidentCollection(FeatureCollection[IncidentFeature]):
-    numberMatched: int = Field(description="Incidents matching the filters, over all pages.")
+    numberMatched: int = Field(
+        description="Incidents (events, not source records) matching the filters, all pages."
+    )
     numberReturned: int
     timeStamp: dt.datetime
     links: list[Link]
@@ -88,7 +113,10 @@ class Corridor(BaseModel):
     mmp_routes: list[str] = Field(description="IOM MMP 'Migration route' names it covers.")
     area_km2: float | None
     catalogue_version: str
-    totals: CorridorTotals = Field(description="Over public, non-rejected incidents.")
+    totals: CorridorTotals = Field(
+        description="Over public, non-rejected incidents; an event several sources report "
+        "counts once, with its preferred record's figures."
+    )
     links: list[Link]
 
 

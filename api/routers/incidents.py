@@ -45,7 +45,13 @@ def feature(row: Any) -> dict[str, Any]:
         if row["lon"] is not None
         else None
     )
-    return {"type": "Feature", "id": str(row["id"]), "geometry": geometry, "properties": props}
+    return {
+        "type": "Feature",
+        "id": str(row["id"]),
+        "geometry": geometry,
+        "properties": props,
+        "sources": row["sources"],
+    }
 
 
 def _geojson(body: dict[str, Any]) -> Response:
@@ -69,10 +75,12 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     summary="Incidents as a GeoJSON FeatureCollection",
     description=(
         "Public incidents (deaths, disappearances, pushbacks, violence, detention) ordered by "
-        "event date then id, undated incidents last. Filters combine with AND. Incidents "
+        "event date then id, undated incidents last. One feature per event: when several "
+        "sources report the same event, the feature is its preferred record and `sources` "
+        "lists every public record of it. Filters combine with AND. Incidents "
         "without coordinates are included with `geometry: null` unless `bbox` is given. "
         "Page with the `next` link (a keyset cursor): pages stay consistent while data is "
-        "added. `numberMatched` counts every page."
+        "added. `numberMatched` counts events over every page."
     ),
     response_model=IncidentCollection,
     response_class=Response,
@@ -110,7 +118,10 @@ def list_incidents(
     "/incidents/{id}",
     name="get_incident",
     summary="One incident as a GeoJSON Feature",
-    description="A public incident by its UUID. Hidden or rejected incidents are a 404.",
+    description=(
+        "A public incident by its UUID. The UUID of any record listed in an event's `sources` "
+        "returns that event's feature. Hidden or rejected incidents are a 404."
+    ),
     response_model=IncidentFeature,
     response_class=Response,
     responses={

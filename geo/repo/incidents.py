@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from geo.db import load_sql
+from geo.db import load_sql, sql
 from geo.errors import InvalidInput, NotFound
 from geo.repo.filters import BBox, Cursor, DateInterval
 
@@ -137,13 +137,47 @@ def list_incidents(
         count_sql = load_sql("geo", "repo_incidents_count.sql") + where
         matched = int(conn.execute(sa.text(count_sql), params).scalar_one())
     next_cursor = Cursor(rows[-1]["event_date"], rows[-1]["id"]) if more else None
-    return IncidentPage(rows=rows, number_matched=matched, next_cursor=next_cursor)
+    return IncidentPage(
+        rows=attach_sources(conn, rows), number_matched=matched, next_cursor=next_cursor
+    )
+
+
+# The id of any public record of an event finds the event (served as its best public record).
+_BY_ID = """
+  AND (i.id = :id OR i.event_id = (SELECT x.event_id FROM incidents AS x
+                                   WHERE x.id = :id AND x.sensitivity = 'public'
+                                     AND x.review_state <> 'rejected'))"""
 
 
 def get_incident(conn: Connection, *, id: uuid.UUID) -> Row:
-    """One public incident; hidden or rejected ones are indistinguishable from missing ones."""
-    query = load_sql("geo", "repo_incidents.sql") + "\n  AND i.id = :id"
+    """One public incident (event); hidden or rejected ones are indistinguishable from missing
+    ones. The id of a record linked to an event returns that event's feature."""
+    query = load_sql("geo", "repo_incidents.sql") + _BY_ID
     row = conn.execute(sa.text(query), {"id": id}).first()
     if row is None:
         raise NotFound(f"no public incident with id {id}")
-    return dict(row._mapping)
+    return attach_sources(conn, [dict(row._mapping)])[0]
+
+
+def attach_sources(conn: Connection, rows: Sequence[Row]) -> list[Row]:
+    """Give each row ``sources``: the public records of its event, best-ranked first (one
+    query for the page), or the row's own record when no other source reports it."""
+    events = [r["event_id"] for r in rows if r["event_id"] is not None]
+    members: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    if events:
+        result = conn.execute(sql("geo", "dedupe_sources.sql"), {"events": events})
+        for m in result.mappings():
+            members.setdefault(m["event_id"], []).append(_source(m, m["event_score"]))
+    return [dict(r, sources=members.get(r["event_id"]) or [_source(r, None)]) for r in rows]
+
+
+def _source(m: Any, score: float | None) -> dict[str, Any]:
+    return {
+        "id": str(m["id"]),
+        "source": m["source"],
+        "source_id": m["source_id"],
+        "source_name": m["source_name"],
+        "date": m["event_date"].isoformat() if m["event_date"] else None,
+        "date_precision": m["date_precision"],
+        "match_score": None if score is None else round(float(score), 3),
+    }

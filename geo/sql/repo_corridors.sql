@@ -1,6 +1,6 @@
--- Corridors with totals over their public, non-rejected incidents. The caller fills
--- {incident_filter} (date bounds on i.event_date) and {corridor_filter} (one slug), both fixed
--- fragments with bound values.
+-- Corridors with totals over their public, non-rejected incidents, each event counted once.
+-- The caller fills {incident_filter} (date bounds on i.event_date) and {corridor_filter} (one
+-- slug), both fixed fragments with bound values.
 SELECT
     c.slug,
     c.name,
@@ -31,6 +31,12 @@ LEFT JOIN (
     WHERE i.corridor_id IS NOT NULL
       AND i.sensitivity = 'public'
       AND i.review_state <> 'rejected'
+      AND NOT EXISTS (  -- count events, not source records (docs/dedupe.md)
+          SELECT 1 FROM incidents AS better
+          WHERE better.event_id = i.event_id
+            AND better.event_rank < i.event_rank
+            AND better.sensitivity = 'public'
+            AND better.review_state <> 'rejected')
       {incident_filter}
     GROUP BY i.corridor_id
 ) AS t ON t.corridor_id = c.id

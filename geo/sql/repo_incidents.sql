@@ -1,7 +1,7 @@
--- Public incidents, one row per feature. The Python caller appends filter predicates to the
--- WHERE clause (fixed fragments, bound values) so that every query the planner sees is exact
--- and can use the GiST (geom) and B-tree (event_date, id), (category), (country),
--- (corridor_id) indexes. Raw JSONB and non-public columns are never selected.
+-- Public incidents, one row per feature: per event (docs/dedupe.md), its best-ranked public
+-- record. The Python caller appends filter predicates to the WHERE clause (fixed fragments,
+-- bound values) so that every query the planner sees is exact and can use the GiST (geom) and
+-- B-tree (event_date, id), (category), (country), (corridor_id) indexes. Raw JSONB and non-public columns are never selected.
 SELECT
     i.id,
     ST_X(i.geom)            AS lon,
@@ -31,8 +31,16 @@ SELECT
     i.source,
     i.source_name,
     i.route_text            AS route,
-    i.review_state
+    i.review_state,
+    i.source_id,
+    i.event_id
 FROM incidents AS i
 LEFT JOIN corridors AS c ON c.id = i.corridor_id
 WHERE i.sensitivity = 'public'
   AND i.review_state <> 'rejected'
+  AND NOT EXISTS (  -- one row per event: its best-ranked public record (docs/dedupe.md)
+      SELECT 1 FROM incidents AS better
+      WHERE better.event_id = i.event_id
+        AND better.event_rank < i.event_rank
+        AND better.sensitivity = 'public'
+        AND better.review_state <> 'rejected')
