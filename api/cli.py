@@ -163,7 +163,7 @@ def geocode(text: str, country: str | None, region: str | None, as_json: bool) -
 @click.option("--report", "show_groups", is_flag=True, help="Print every group and its members.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report (with groups) as JSON.")
 @click.option("--dry-run", is_flag=True, help="Find the groups but do not store them.")
-@click.option("--threshold", type=float, default=None, help="Match score to link (default 0.70).")
+@click.option("--threshold", type=float, default=None, help="Match score to link (default 0.75).")
 @click.option("--source", "sources", multiple=True, help="Only records of this source (repeat).")
 @click.pass_context
 def dedupe(
