@@ -127,8 +127,15 @@ def test_connection_lost_mid_file_leaves_nothing_behind(
                 c.execute(sa.text("DELETE FROM import_runs WHERE id = :r"), {"r": report.run_id})
 
 
-def test_unreachable_database_raises_a_clear_error() -> None:
+def test_unreachable_database_raises_before_anything_starts() -> None:
     nowhere = create_engine("postgresql+psycopg://postgres@127.0.0.1:1/none", connect_timeout_s=1)
-    with pytest.raises(ImportAborted, match="not started: cannot reach the database"):
+    with pytest.raises(sa.exc.OperationalError, match="127.0.0.1"):
         run_import(nowhere, importer="mmp", path=FIXTURES / "mmp_latin1.csv")
     nowhere.dispose()
+
+
+def test_import_aborted_is_an_operational_error_with_a_plain_message() -> None:
+    aborted = ImportAborted("import of x.csv failed; nothing was committed", OSError("gone"))
+    assert isinstance(aborted, sa.exc.OperationalError)
+    assert str(aborted) == "import of x.csv failed; nothing was committed"
+    assert str(aborted.orig) == "gone"

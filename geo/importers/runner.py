@@ -52,8 +52,19 @@ SELECT set_config('work_mem', '64MB', true),
 Reader = Callable[[Path, str, Issues], Parsed]
 
 
-class ImportAborted(RuntimeError):
-    """The import failed and the database could not even record the failure."""
+class ImportAborted(sa.exc.OperationalError):
+    """The import failed and the database could not even record the failure.
+
+    An ``OperationalError`` (``orig`` is the driver's error), so callers that already handle an
+    unreachable database handle this too; ``str()`` says what was and was not committed.
+    """
+
+    def __init__(self, message: str, orig: BaseException) -> None:
+        super().__init__(message, None, orig)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass
@@ -128,13 +139,7 @@ def _csv_read(read: Callable[..., Parsed], path: Path, encoding: str, issues: Is
 def _with_engine(
     engine: Engine, report: ImportReport, plan: _Plan, path: Path, encoding: str, force: bool
 ) -> None:
-    try:
-        conn = engine.connect()
-    except sa.exc.OperationalError as exc:
-        raise ImportAborted(
-            f"import of {path.name} not started: cannot reach the database ({_describe(exc)})"
-        ) from exc
-    with conn:
+    with engine.connect() as conn:  # unreachable: SQLAlchemy's OperationalError, nothing begun
         if not force and _skip_if_done(conn, report, plan):
             conn.rollback()
             return
@@ -176,7 +181,8 @@ def _with_connection(
         except sa.exc.DBAPIError as lost:
             raise ImportAborted(
                 f"import of {path.name} failed ({_describe(error)}) and the connection is "
-                f"unusable ({_describe(lost)})"
+                f"unusable ({_describe(lost)}); nothing was committed",
+                lost.orig or lost,
             ) from error
     _record_failure(report, error, lambda: _savepoint(conn))
 
@@ -203,7 +209,8 @@ def _record_failure(
         raise ImportAborted(
             f"import of {Path(report.file).name} failed ({report.error}); nothing was committed, "
             f"and run {report.run_id} could not be marked failed because the database is "
-            f"unreachable ({_describe(exc)})"
+            f"unreachable ({_describe(exc)})",
+            exc.orig or exc,
         ) from error
 
 
