@@ -100,14 +100,44 @@ def import_() -> None:
 
 
 def _run_import(
-    ctx: click.Context, importer: str, path: Path, as_json: bool, **kwargs: Any
+    ctx: click.Context, importer: str, path: Path, as_json: bool, dedupe: bool, **kwargs: Any
 ) -> None:
+    from geo.dedupe import dedupe_events
     from geo.importers import run_import
 
-    report = run_import(_engine(ctx), importer=importer, path=path, **kwargs)
-    _emit(report, as_json)
+    engine = _engine(ctx)
+    report = run_import(engine, importer=importer, path=path, **kwargs)
+    events = None
+    if dedupe and report.status == "succeeded" and report.inserted + report.updated:
+        # Totals count events, not records: link what this file added to what was there.
+        with engine.begin() as conn:
+            events = dedupe_events(conn)
+    if as_json:
+        data = report.to_dict()
+        if events is not None:
+            data["dedupe"] = {k: v for k, v in events.to_dict().items() if k != "groups"}
+        click.echo(json.dumps(data, indent=2, default=str))
+    else:
+        click.echo(report.summary())
+        if events is not None:
+            click.echo(events.summary())
     if report.status == "failed":
         sys.exit(1)
+
+
+def _import_options(command: Any) -> Any:
+    """Options every importer takes."""
+    command = click.option(
+        "--dedupe/--no-dedupe",
+        default=True,
+        help="Link records that report the same event after a changed import (default on).",
+    )(command)
+    command = click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")(
+        command
+    )
+    return click.option(
+        "--force", is_flag=True, help="Re-run even if this exact file was imported before."
+    )(command)
 
 
 _path = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -115,36 +145,35 @@ _path = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 @import_.command("mmp")
 @click.argument("file", type=_path)
-@click.option("--force", is_flag=True, help="Re-run even if this exact file was imported before.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_import_options
 @click.pass_context
-def import_mmp(ctx: click.Context, file: Path, force: bool, as_json: bool) -> None:
+def import_mmp(ctx: click.Context, file: Path, force: bool, as_json: bool, dedupe: bool) -> None:
     """An IOM Missing Migrants Project CSV export (older or current layout)."""
-    _run_import(ctx, "mmp", file, as_json, force=force)
+    _run_import(ctx, "mmp", file, as_json, dedupe, force=force)
 
 
 @import_.command("csv")
 @click.argument("file", type=_path)
 @click.option("--mapping", type=_path, required=True, help="TOML file mapping columns to fields.")
-@click.option("--force", is_flag=True, help="Re-run even if this exact file was imported before.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_import_options
 @click.pass_context
-def import_csv(ctx: click.Context, file: Path, mapping: Path, force: bool, as_json: bool) -> None:
+def import_csv(
+    ctx: click.Context, file: Path, mapping: Path, force: bool, as_json: bool, dedupe: bool
+) -> None:
     """Any CSV (NGO spreadsheets, pushback reports) with a column mapping."""
-    _run_import(ctx, "csv", file, as_json, mapping=mapping, force=force)
+    _run_import(ctx, "csv", file, as_json, dedupe, mapping=mapping, force=force)
 
 
 @import_.command("geojson")
 @click.argument("file", type=_path)
 @click.option("--source", default=None, help="Source name; defaults to the file's stem.")
-@click.option("--force", is_flag=True, help="Re-run even if this exact file was imported before.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_import_options
 @click.pass_context
 def import_geojson(
-    ctx: click.Context, file: Path, source: str | None, force: bool, as_json: bool
+    ctx: click.Context, file: Path, source: str | None, force: bool, as_json: bool, dedupe: bool
 ) -> None:
     """A GeoJSON FeatureCollection of Point features."""
-    _run_import(ctx, "geojson", file, as_json, source=source, force=force)
+    _run_import(ctx, "geojson", file, as_json, dedupe, source=source, force=force)
 
 
 @main.command()

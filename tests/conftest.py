@@ -64,8 +64,9 @@ def settings(database_url: str) -> Settings:
 
 @pytest.fixture(scope="session")
 def engine(settings: Settings) -> Iterator[Engine]:
-    """Migrated database with reference layers and the MMP sample loaded (committed)."""
+    """Migrated database with reference layers and the deduplicated MMP sample (committed)."""
     from boundaries.load import load_boundaries
+    from geo.dedupe import dedupe_events
     from geo.importers import run_import
 
     upgrade(settings.sqlalchemy_url)
@@ -75,6 +76,8 @@ def engine(settings: Settings) -> Iterator[Engine]:
     for path in (SAMPLE_OLD, SAMPLE_CURRENT):
         report = run_import(eng, importer="mmp", path=path)
         assert report.status == "succeeded", report.to_dict()
+    with eng.begin() as connection:
+        dedupe_events(connection)  # as `crossings import` does: totals count events
     yield eng
     eng.dispose()
 

@@ -18,17 +18,28 @@ pytestmark = pytest.mark.anyio
 
 
 def _expected_totals(conn: Connection, slug: str, start: date | None = None) -> dict[str, Any]:
-    """Totals straight from the table, written differently from the repository's query."""
-    rows = conn.execute(
+    """Totals straight from the table, written differently from the repository's query.
+
+    An event reported by several records counts once, through its best-ranked public record.
+    """
+    records = conn.execute(
         sa.text(
-            "SELECT i.dead, i.missing, i.event_date FROM incidents i "
-            "JOIN corridors c ON c.id = i.corridor_id "
-            "WHERE c.slug = :slug AND i.sensitivity = 'public' AND i.review_state <> 'rejected'"
-        ),
-        {"slug": slug},
+            "SELECT i.id, i.event_id, i.event_rank, i.dead, i.missing, i.event_date, c.slug "
+            "FROM incidents i LEFT JOIN corridors c ON c.id = i.corridor_id "
+            "WHERE i.sensitivity = 'public' AND i.review_state <> 'rejected'"
+        )
     ).all()
+    primary: dict[Any, Any] = {}
+    for r in records:
+        key = r.event_id or r.id
+        best = primary.get(key)
+        if best is None or (r.event_rank or 1) < (best.event_rank or 1):
+            primary[key] = r
     rows = [
-        r for r in rows if start is None or (r.event_date is not None and r.event_date >= start)
+        r
+        for r in primary.values()
+        if r.slug == slug
+        and (start is None or (r.event_date is not None and r.event_date >= start))
     ]
     dates = [r.event_date for r in rows if r.event_date is not None]
     return {
