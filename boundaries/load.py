@@ -90,10 +90,10 @@ def load_boundaries(conn: Connection, *, if_changed: bool) -> BoundariesReport:
         if stored is not None and stored.checksum == checksum:
             return BoundariesReport(
                 changed=False,
-                counts=dict(stored.counts),
+                counts={t: int(stored.counts[t]) for t in LAYERS if t in stored.counts},
                 catalogue_version=catalogue.version,
                 checksum=checksum,
-                seconds=time.perf_counter() - started,
+                seconds=round(time.perf_counter() - started, 2),
             )
 
     steps: dict[str, float] = {}
@@ -154,7 +154,15 @@ def _run(conn: Connection, name: str) -> None:
 
 
 def _clear(conn: Connection) -> None:
-    """Delete (not TRUNCATE: that would cascade into incidents) and restart the ids."""
+    """Delete (not TRUNCATE: that would cascade into incidents) and restart the ids.
+
+    Incidents are unlinked first in one statement: ON DELETE SET NULL would otherwise rewrite
+    each incident once per deleted border and again per deleted corridor.
+    """
+    conn.exec_driver_sql(
+        "UPDATE incidents SET border_id = NULL, corridor_id = NULL"
+        " WHERE border_id IS NOT NULL OR corridor_id IS NOT NULL"
+    )
     for table in CLEAR:
         conn.exec_driver_sql(f"DELETE FROM {table}")
     for table in SEQUENCES:

@@ -29,6 +29,7 @@ def enrich_incidents(conn: Connection, *, import_run_id: uuid.UUID | None = None
             "CREATE TEMP TABLE _enrich_result ON COMMIT DROP AS\n"
             + load_sql("geo", "enrich_points.sql")
         )
+        conn.exec_driver_sql("ANALYZE _enrich_result")
         located = conn.execute(sql("geo", "enrich_update.sql"), params).rowcount
         unlocated = conn.execute(sql("geo", "enrich_no_geom.sql"), params).rowcount
         conn.exec_driver_sql("DROP TABLE _enrich_points, _enrich_result")
