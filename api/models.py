@@ -20,6 +20,22 @@ class Link(BaseModel):
     title: str | None = None
 
 
+class SourceRecord(BaseModel):
+    """One source's record of an event (see docs/dedupe.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="Incident UUID of this record (resolves to the event).")
+    source: str
+    source_id: str = Field(description="The record's id within its source.")
+    source_name: str | None
+    date: dt.date | None = Field(description="The date this source gives (see date_precision).")
+    date_precision: Literal["day", "month", "year"] | None
+    match_score: float | None = Field(
+        description="How well it matches the event's preferred record (0-1); null for that one."
+    )
+
+
 class IncidentProperties(BaseModel):
     """What is known about one incident. Counts are ``null`` when the source did not say."""
 
@@ -53,35 +69,20 @@ class IncidentProperties(BaseModel):
     source_name: str | None
     route: str | None = Field(description="The source's own route name.")
     review_state: Literal["unreviewed", "verified", "flagged"]
-
-
-class SourceRecord(BaseModel):
-    """One source's record of an event (see docs/dedupe.md)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: str = Field(description="Incident UUID of this record (resolves to the event).")
-    source: str
-    source_id: str = Field(description="The record's id within its source.")
-    source_name: str | None
-    date: dt.date | None = Field(description="The date this source gives (see date_precision).")
-    date_precision: Literal["day", "month", "year"] | None
-    match_score: float | None = Field(
-        description="How well it matches the event's preferred record (0-1); null for that one."
+    sources: list[SourceRecord] = Field(
+        description="Every public record of this event, preferred first (one if no other "
+        "source reports it)."
     )
 
 
 class IncidentFeature(Feature[Point, IncidentProperties]):
     """An incident (event); ``geometry`` is null when the source gave no coordinates.
 
-    ``properties`` come from the event's preferred public record; ``sources`` lists every
-    public record of the event (a GeoJSON foreign member), the preferred one first."""
+    ``properties`` come from the event's preferred public record; ``properties.sources`` lists
+    every public record of the event, the preferred one first. It sits inside ``properties`` so
+    GIS clients (QGIS, GDAL) that drop foreign members still see it."""
 
     id: str = Field(description="Incident UUID of the event's preferred record.")
-    sources: list[SourceRecord] = Field(
-        description="Every public record of this event, preferred first (one if no other "
-        "source reports it)."
-    )
     links: list[Link] | None = Field(default=None, description="Only on the single-incident view.")
 
 

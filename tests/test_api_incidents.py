@@ -36,6 +36,9 @@ async def test_feature_collection_is_valid_geojson_with_all_properties(
         location_text="off Lesvos", route_text="Eastern Mediterranean", source_name="UNHCR",
         date_precision="day",
     )  # fmt: skip
+    source_id = conn.execute(
+        sa.text("SELECT source_id FROM incidents WHERE id = :id"), {"id": ident}
+    ).scalar_one()
     response = await client.get("/incidents", params={"datetime": FUTURE})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/geo+json")
@@ -55,6 +58,11 @@ async def test_feature_collection_is_valid_geojson_with_all_properties(
         "corridor": "zz-test-shape", "h3": h3.int_to_str(cell), "uncertainty_m": 500.0,
         "source": "test-api", "source_name": "UNHCR", "route": "Eastern Mediterranean",
         "review_state": "unreviewed",
+        "sources": [{
+            "id": str(ident), "source": "test-api", "source_id": source_id,
+            "source_name": "UNHCR", "date": "2091-06-01", "date_precision": "day",
+            "match_score": None,
+        }],
     }  # fmt: skip
     assert "raw-json-must-not-leak" not in response.text
 

@@ -212,11 +212,11 @@ async def test_api_serves_one_feature_per_event_with_its_sources(
     assert collection.numberMatched == collection.numberReturned == 2
     by_id = {f["id"]: f for f in body["features"]}
     assert set(by_id) == {str(best), str(alone)}
-    sources = by_id[str(best)]["sources"]
+    sources = by_id[str(best)]["properties"]["sources"]
     assert [s["id"] for s in sources] == [str(best), str(twin)]  # never the restricted one
     assert [s["source"] for s in sources] == ["zz-ngo", "zz-press"]
     assert sources[0]["match_score"] is None and sources[1]["match_score"] >= THRESHOLD
-    assert [s["id"] for s in by_id[str(alone)]["sources"]] == [str(alone)]
+    assert [s["id"] for s in by_id[str(alone)]["properties"]["sources"]] == [str(alone)]
     assert "zz-private" not in response.text
 
     # any public record's id finds the event; a hidden one does not

@@ -40,6 +40,7 @@ def feature(row: Any) -> dict[str, Any]:
     props = {"date": row["event_date"].isoformat() if row["event_date"] else None}
     props.update(zip(_PROPERTIES, _pick(row), strict=True))
     props["h3"] = _h3_hex(row["h3_cell"])
+    props["sources"] = row["sources"]
     geometry = (
         {"type": "Point", "coordinates": [row["lon"], row["lat"]]}
         if row["lon"] is not None
@@ -50,7 +51,6 @@ def feature(row: Any) -> dict[str, Any]:
         "id": str(row["id"]),
         "geometry": geometry,
         "properties": props,
-        "sources": row["sources"],
     }
 
 
