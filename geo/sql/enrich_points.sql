@@ -1,6 +1,7 @@
--- Stage 2 of enrichment: everything the reference layers say about each distinct point of
--- _enrich_points (x, y), written to _enrich_result. Points are deduplicated first because real
--- exports repeat coordinates (a town, a beach) many times.
+-- Stage 2 of enrichment: everything the reference layers say about one point (x, y), as a
+-- function so the lookup of all distinct points can run in parallel workers (a LATERAL subquery
+-- with LIMIT keeps PostgreSQL from planning it in parallel; a PARALLEL SAFE function call does
+-- not). Created per transaction in pg_temp by geo/enrich.py, dropped after use.
 --  * inside: ADM0_A3 of the country piece containing the point (NULL on water).
 --  * nearest land border / coastline: the 4 nearest pieces by the GiST KNN operator, then the
 --    closest point of each piece (in lon/lat, the data's own geometry) and the great-circle
@@ -10,12 +11,16 @@
 --    the 4 candidates re-ranked in km.
 --  * corridor: of the corridors containing the point, highest priority, then smallest area,
 --    then slug (docs/corridors.md).
-SELECT pt.x, pt.y,
-       inside.iso3 AS inside_iso3,
-       border.border_id, border.pair AS border_pair, border.km AS border_km,
-       coast.iso3 AS coast_iso3, coast.km AS coast_km,
-       corridor.id AS corridor_id
-FROM (SELECT x, y, ST_SetSRID(ST_MakePoint(x, y), 4326) AS geom FROM _enrich_points) pt
+CREATE FUNCTION pg_temp.enrich_point(
+    x double precision, y double precision,
+    OUT inside_iso3 text, OUT border_id integer, OUT border_pair text,
+    OUT border_km double precision, OUT coast_iso3 text, OUT coast_km double precision,
+    OUT corridor_id integer
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $fn$
+SELECT inside.iso3, border.border_id, border.pair, border.km, coast.iso3, coast.km, corridor.id
+FROM (SELECT ST_SetSRID(ST_MakePoint(x, y), 4326) AS geom) pt
 LEFT JOIN LATERAL (
     SELECT p.iso3 FROM country_parts p WHERE ST_Intersects(p.geom, pt.geom) LIMIT 1
 ) inside ON true
@@ -53,3 +58,4 @@ LEFT JOIN LATERAL (
     ORDER BY c.priority DESC, c.area_km2, c.slug
     LIMIT 1
 ) corridor ON true
+$fn$

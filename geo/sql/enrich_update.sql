@@ -15,7 +15,7 @@ SET country = CASE
     coast_distance_km = r.coast_km,
     corridor_id = r.corridor_id,
     enriched_at = now()
-FROM _enrich_result r
+FROM {result} r
 WHERE ST_X(i.geom) = r.x AND ST_Y(i.geom) = r.y
   AND i.geom IS NOT NULL
   AND (CAST(:import_run_id AS uuid) IS NULL OR i.import_run_id = CAST(:import_run_id AS uuid))
