@@ -16,6 +16,8 @@ inside the caller's transaction, so a failed import leaves neither behind.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -35,31 +37,65 @@ SETTINGS = {
 
 
 def enrich_incidents(conn: Connection, *, import_run_id: uuid.UUID | None = None) -> int:
-    """Enrich the incidents of one import run, or all incidents; returns rows enriched."""
+    """Enrich the incidents of one import run, or all incidents; returns rows enriched.
+
+    Imports do not call this: they look up their staged points with :func:`lookup_points` and
+    write the values in the merge itself (no second pass over the new rows). This re-enriches
+    rows already stored: after a reload of the reference layers, or for tests.
+    """
     params = {"import_run_id": str(import_run_id) if import_run_id is not None else None}
+    tables = lookup_points(conn, load_sql("geo", "enrich_select.sql"), params)
+    saved = _set(conn, {"jit": "off"})
+    located = conn.execute(
+        sa.text(load_sql("geo", "enrich_update.sql").replace("{result}", tables.result)), params
+    ).rowcount
+    unlocated = conn.execute(sa.text(load_sql("geo", "enrich_no_geom.sql")), params).rowcount
+    tables.drop(conn)
+    _set(conn, saved)
+    return int(located) + int(unlocated)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """The tables of one lookup: ``points`` (x, y) and ``result`` (x, y and the values)."""
+
+    points: str
+    result: str
+
+    def drop(self, conn: Connection) -> None:
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self.points}, {self.result}")
+
+
+def lookup_points(
+    conn: Connection, points_select: str, params: dict[str, Any] | None = None
+) -> Lookup:
+    """Look up every distinct point that ``points_select`` returns (columns x, y; DISTINCT).
+
+    Returns the names of two UNLOGGED tables created in the caller's transaction: the points,
+    and the result with ``inside_iso3, border_id, border_pair, border_km, coast_iso3, coast_km,
+    corridor_id`` per point (see geo/sql/enrich_points.sql). The caller drops them
+    (``Lookup.drop``); a rollback removes them too.
+    """
     suffix = uuid.uuid4().hex
-    points, result = f"enrich_points_{suffix}", f"enrich_result_{suffix}"
+    tables = Lookup(f"enrich_points_{suffix}", f"enrich_result_{suffix}")
     saved = _set(conn, SETTINGS)
-    conn.execute(sa.text(load_sql("geo", "enrich_select.sql").replace("{points}", points)), params)
-    conn.exec_driver_sql(f"ALTER TABLE {points} SET (parallel_workers = 2)")
-    conn.exec_driver_sql(f"ANALYZE {points}")
+    conn.execute(
+        sa.text(f"CREATE UNLOGGED TABLE {tables.points} AS\n{points_select}"), params or {}
+    )
+    conn.exec_driver_sql(f"ALTER TABLE {tables.points} SET (parallel_workers = 2)")
+    conn.exec_driver_sql(f"ANALYZE {tables.points}")
     conn.exec_driver_sql("DROP FUNCTION IF EXISTS pg_temp.enrich_point")
     conn.exec_driver_sql(load_sql("geo", "enrich_points.sql"))
     conn.exec_driver_sql(
-        f"CREATE UNLOGGED TABLE {result} AS\n"
-        f"SELECT pt.x, pt.y, r.* FROM {points} pt, pg_temp.enrich_point(pt.x, pt.y) r"
+        f"CREATE UNLOGGED TABLE {tables.result} AS\n"
+        f"SELECT pt.x, pt.y, r.* FROM {tables.points} pt, pg_temp.enrich_point(pt.x, pt.y) r"
     )
-    conn.exec_driver_sql(f"ANALYZE {result}")
-    located = conn.execute(
-        sa.text(load_sql("geo", "enrich_update.sql").replace("{result}", result)), params
-    ).rowcount
-    unlocated = conn.execute(sa.text(load_sql("geo", "enrich_no_geom.sql")), params).rowcount
-    conn.exec_driver_sql(f"DROP TABLE {points}, {result}")
+    conn.exec_driver_sql(f"ANALYZE {tables.result}")
     conn.exec_driver_sql("DROP FUNCTION pg_temp.enrich_point")
-    # Restored on success only: after an error the transaction is aborted anyway, and these
-    # settings end with it.
+    # Restored on success only: after an error the transaction (or savepoint) is rolled back,
+    # and these transaction-local settings with it.
     _set(conn, saved)
-    return int(located) + int(unlocated)
+    return tables
 
 
 def _set(conn: Connection, settings: dict[str, str]) -> dict[str, str]:

@@ -21,7 +21,8 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from geo.db import raw_cursor, sql
+from geo.db import load_sql, raw_cursor, sql
+from geo.enrich import lookup_points
 from geo.importers.base import STAGE_COLUMNS, Issues, Parsed, SetupError
 from geo.importers.text import open_text, sniff
 from geo.report import ImportReport
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 IMPORTERS = ("mmp", "csv", "geojson")
 DROP_TEMP = (
+    "DROP VIEW IF EXISTS pg_temp.import_enriched",
     "DROP VIEW IF EXISTS pg_temp.import_rows",
     "DROP TABLE IF EXISTS pg_temp.import_params, pg_temp.import_stage",
 )
@@ -316,11 +318,19 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
             write(row)
     timings["parse_copy"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
     params = {"source": report.source, "run_id": report.run_id, "raw_keys": parsed.raw_keys}
     conn.execute(sa.text("ANALYZE pg_temp.import_stage"))
     conn.execute(sql("geo", "import_params.sql"), params)
     conn.execute(sql("geo", "import_rows.sql"))
+
+    # Enrichment before the merge: the staged points are looked up (in parallel workers) and
+    # the merge writes final values, so no UPDATE pass over the new rows follows.
+    t0 = time.perf_counter()
+    lookup = lookup_points(conn, load_sql("geo", "import_points.sql"))
+    conn.execute(sa.text(load_sql("geo", "import_enriched.sql").replace("{result}", lookup.result)))
+    timings["enrich"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
     rebuild = _drop_secondary_indexes(conn, issues.accepted)
     if rebuild:
         updated = conn.execute(sql("geo", "import_merge_bulk_update.sql")).rowcount
@@ -328,7 +338,10 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
     else:
         merged = conn.execute(sql("geo", "import_merge.sql")).one()
         inserted, updated = merged.inserted, merged.updated
+        if updated:
+            conn.execute(sql("geo", "import_merge_sea_area.sql"))
     _drop_temp(conn)
+    lookup.drop(conn)
     timings["merge"] = time.perf_counter() - t0
     if rebuild:
         t0 = time.perf_counter()
@@ -339,15 +352,7 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
     report.unchanged = issues.accepted - report.inserted - report.updated
     report.rejected = len(issues.rejections)
     report.rows_read = issues.accepted + report.rejected
-
-    t0 = time.perf_counter()
-    if report.inserted or report.updated:
-        from geo.enrich import enrich_incidents
-
-        report.enriched = enrich_incidents(conn, import_run_id=_uuid(report.run_id))
-    else:
-        report.enriched = 0
-    timings["enrich"] = time.perf_counter() - t0
+    report.enriched = report.inserted + report.updated
     report.timings = timings
 
     report.status = "succeeded"

@@ -22,6 +22,7 @@ SELECT
     string_to_array(s.violence_types, E'\x1f') AS violence_types,
     s.source_quality, s.source_name, s.source_url,
     coalesce(s.raw_json::jsonb,
-             jsonb_object(p.raw_keys, string_to_array(s.raw_cells, E'\x1f'))) AS raw
+             jsonb_object(p.raw_keys, string_to_array(s.raw_cells, E'\x1f'))) AS raw,
+    s.lon, s.lat
 FROM import_stage s
 CROSS JOIN import_params p

@@ -1,0 +1,22 @@
+-- Staged rows with their enrichment ({result}: geo.enrich.lookup_points over import_points.sql),
+-- so the merge writes final values and no UPDATE pass over the new rows follows. Same rules as
+-- enrich_update.sql / enrich_no_geom.sql (docs/corridors.md):
+--  * country_land: the containing country; else within 0.5 km of a coast, that coast's country;
+--    else 'at_sea'. country_sea: for a row whose location_precision is 'sea_area' (only an
+--    existing row can have one; imports do not set it), the coast tolerance does not apply.
+--  * no location: every value NULL.
+CREATE TEMP VIEW import_enriched AS
+SELECT r.*,
+       CASE WHEN r.geom IS NULL THEN NULL
+            WHEN e.inside_iso3 IS NOT NULL THEN e.inside_iso3
+            WHEN e.coast_km <= 0.5 THEN e.coast_iso3
+            ELSE 'at_sea'
+       END AS country_land,
+       CASE WHEN r.geom IS NOT NULL THEN coalesce(e.inside_iso3, 'at_sea') END AS country_sea,
+       e.border_id,
+       e.border_pair,
+       e.border_km AS border_distance_km,
+       e.coast_km AS coast_distance_km,
+       e.corridor_id
+FROM import_rows r
+LEFT JOIN {result} e ON e.x = r.lon AND e.y = r.lat
