@@ -1,0 +1,69 @@
+-- Stage 5: the checks, on the placements as they are after any fixes. Each record's open flags
+-- are recomputed (a fix entry is kept); a record with open flags moves from 'unreviewed' to
+-- 'flagged' (reviewed records keep their state). Rows are written only when something changes.
+--  * country_mismatch: the point lies beyond the tolerance outside every country the text names.
+--  * region_mismatch: no country named, and the point lies far outside the record's region.
+--  * land_cause_at_sea: a land cause (vehicle, train, shot, dehydration, desert...) far out at
+--    sea.
+--  * drowning_inland: a drowning far from every coast, with no river, canal or lake in the text
+--    and not on a land border (border rivers: Rio Grande, Evros, Una).
+--  * swapped_coordinates (only when fixes are off): the flipped point would agree.
+WITH checks AS (
+    SELECT b.id,
+           coalesce(jsonb_agg(f.flag ORDER BY f.flag ->> 'check')
+                    FILTER (WHERE f.flag IS NOT NULL), '[]') AS flags
+    FROM quality_base b
+    LEFT JOIN LATERAL (
+        SELECT jsonb_build_object(
+                   'check', 'country_mismatch', 'named', to_jsonb(b.named),
+                   'computed', b.country, 'distance_km', round(CAST(b.named_km AS numeric), 1),
+                   'tolerance_km', b.tolerance_km) AS flag
+        WHERE b.named_km > b.tolerance_km
+        UNION ALL
+        SELECT jsonb_build_object(
+                   'check', 'region_mismatch', 'region', b.region_text, 'computed', b.country,
+                   'distance_km', round(CAST(b.region_km AS numeric), 1))
+        WHERE b.region_km > CAST(:region_tolerance_km AS double precision)
+        UNION ALL
+        SELECT jsonb_build_object(
+                   'check', 'land_cause_at_sea', 'cause', b.cause,
+                   'coast_km', round(CAST(b.coast_km AS numeric), 1))
+        WHERE b.land_cause AND NOT b.sea_text AND b.country = 'at_sea'
+          AND b.coast_km > CAST(:land_at_sea_km AS double precision)
+        UNION ALL
+        SELECT jsonb_build_object(
+                   'check', 'drowning_inland', 'cause', b.cause,
+                   'coast_km', round(CAST(b.coast_km AS numeric), 1),
+                   'border_km', round(CAST(b.border_km AS numeric), 1))
+        WHERE b.drowning AND b.country <> 'at_sea' AND NOT b.water_text
+          AND b.coast_km > CAST(:inland_km AS double precision)
+          AND coalesce(b.border_km > CAST(:river_border_km AS double precision), true)
+        UNION ALL
+        SELECT jsonb_build_object(
+                   'check', 'swapped_coordinates', 'action', 'suggested',
+                   'to', jsonb_build_array(ST_Y(b.geom), ST_X(b.geom)))
+        WHERE b.id = ANY (CAST(:suggest_ids AS uuid[]))
+    ) f ON true
+    GROUP BY b.id
+), planned AS (
+    SELECT i.id, i.source_id, c.flags,
+           (SELECT coalesce(jsonb_agg(e), '[]') FROM jsonb_array_elements(i.quality_flags) e
+            WHERE e ->> 'action' = 'fixed') || c.flags AS new_flags,
+           CASE WHEN c.flags <> '[]' AND i.review_state = 'unreviewed' THEN 'flagged'
+                ELSE i.review_state END AS new_state
+    FROM checks c
+    JOIN incidents i ON i.id = c.id
+), written AS (
+    UPDATE incidents i
+    SET quality_flags = p.new_flags, review_state = p.new_state
+    FROM planned p
+    WHERE i.id = p.id
+      AND CAST(:write AS boolean)
+      AND (i.quality_flags IS DISTINCT FROM p.new_flags OR i.review_state <> p.new_state)
+    RETURNING i.id
+)
+SELECT p.id, p.source_id, p.flags, p.new_state, (w.id IS NOT NULL) AS changed
+FROM planned p
+LEFT JOIN written w ON w.id = p.id
+WHERE p.flags <> '[]'
+ORDER BY p.id

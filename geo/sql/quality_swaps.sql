@@ -1,0 +1,21 @@
+-- Stage 2: records whose point disagrees with their text and whose point with latitude and
+-- longitude exchanged (ST_FlipCoordinates) agrees: inside the tolerance of a named country,
+-- or, with no country named, inside the region's boxes. A record fixed once is never flipped
+-- again (its quality_flags keep the fix), so the pass is idempotent.
+SELECT b.id, b.source_id, b.location_text, b.country, b.coarse,
+       ST_X(b.geom) AS x, ST_Y(b.geom) AS y, i.h3_res,
+       CASE WHEN cardinality(b.named) > 0 THEN pg_temp.quality_named_km(f.geom, b.named)
+            ELSE pg_temp.quality_box_km(f.geom, b.boxes) END AS flipped_km,
+       b.named_km, b.region_km
+FROM quality_base b
+JOIN incidents i ON i.id = b.id
+CROSS JOIN LATERAL (SELECT ST_FlipCoordinates(b.geom) AS geom) f
+WHERE b.disagrees
+  AND abs(ST_X(b.geom)) <= 90
+  AND NOT EXISTS (
+      SELECT 1 FROM jsonb_array_elements(b.quality_flags) e
+      WHERE e ->> 'check' = 'swapped_coordinates' AND e ->> 'action' = 'fixed')
+  AND CASE WHEN cardinality(b.named) > 0
+           THEN pg_temp.quality_named_km(f.geom, b.named) <= CAST(:land_tolerance_km AS double precision)
+           ELSE pg_temp.quality_box_km(f.geom, b.boxes) = 0.0 END
+ORDER BY b.id
