@@ -55,15 +55,14 @@ INLAND_KM = 50.0
 # border is accepted.
 RIVER_BORDER_KM = 10.0
 
-LAND_CAUSES = (
-    r"vehicle|train|truck|\mcar\M|\mbus\M|\mshot\M|stabb|sickness|dehydration|hyperthermia"
-    r"|desert|hit by|fall from|crushed|starvation, dehydration"
-)
+# Causes that only happen on land. Sickness, dehydration, starvation and exposure are left out:
+# boats adrift for days (Atlantic route, Andaman Sea) kill people that way far from any coast.
+LAND_CAUSES = r"vehicle|train|truck|\mcar\M|\mbus\M|\mshot\M|stabb|hit by|fall from|crushed|desert"
 DROWNING_CAUSES = r"drown|shipwreck"
 
 _WATER = re.compile(
     r"\b(?:river|rio|creek|canal|lake|lagoon|dam|reservoir|pond|arroyo|stream|swimming|pool"
-    r"|swamp|marsh|channel|bay|beach|coast|shore|sea|waters?|harbou?r|port|island|strait|gulf"
+    r"|swamp|marsh|wash|flood|channel|bay|beach|coast|shore|sea|waters?|harbou?r|port|island|strait|gulf"
     r"|bravo|grande|evros|maritsa|meric|una|kolpa|drina|sava|danube|naf|limpopo|nile|bank)\b"
 )
 _DESERT = re.compile(r"\b(?:desert|sahara|sonoran)\b")
@@ -116,7 +115,8 @@ def named_place(text: str | None) -> NamedPlace:
     water = False
     locality = False
     covered: set[int] = set()  # words that name a country, a sea or a desert
-    sea = phrases.offshore
+    # "between Libya and Italy", "between Dakhla and Gran Canaria": a crossing, often by sea
+    sea = phrases.offshore or phrases.between is not None
     for mention in find_mentions(tokens, gazetteer()):
         kinds = {p.kind for p in mention.places}
         water = water or bool(kinds & _WATER_KINDS)

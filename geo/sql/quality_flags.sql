@@ -41,7 +41,7 @@ WITH checks AS (
         UNION ALL
         SELECT jsonb_build_object(
                    'check', 'swapped_coordinates', 'action', 'suggested',
-                   'to', jsonb_build_array(ST_Y(b.geom), ST_X(b.geom)))
+                   'to', jsonb_build_array(ST_X(b.geom), ST_Y(b.geom)))
         WHERE b.id = ANY (CAST(:suggest_ids AS uuid[]))
     ) f ON true
     GROUP BY b.id
