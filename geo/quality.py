@@ -382,6 +382,7 @@ def _fix_entry(swap: dict[str, Any]) -> dict[str, Any]:
         "source_id": swap["source_id"],
         "location_text": swap["location_text"],
         "country_before": swap["country"],
+        "country_after": swap["flipped_country"],  # re-enrichment replaces it when written
         "from": [round(swap["y"], 6), round(swap["x"], 6)],  # [lat, lon], as sources write
         "to": [round(swap["x"], 6), round(swap["y"], 6)],
         "distance_km_before": _km(

@@ -6,7 +6,10 @@ SELECT b.id, b.source_id, b.location_text, b.country, b.coarse,
        ST_X(b.geom) AS x, ST_Y(b.geom) AS y, i.h3_res,
        CASE WHEN cardinality(b.named) > 0 THEN pg_temp.quality_named_km(f.geom, b.named)
             ELSE pg_temp.quality_box_km(f.geom, b.boxes) END AS flipped_km,
-       b.named_km, b.region_km
+       b.named_km, b.region_km,
+       -- the flipped point's country before re-enrichment (a dry run reports this one)
+       coalesce((SELECT p.iso3 FROM country_parts p WHERE ST_Intersects(p.geom, f.geom) LIMIT 1),
+                'at_sea') AS flipped_country
 FROM quality_base b
 JOIN incidents i ON i.id = b.id
 CROSS JOIN LATERAL (SELECT ST_FlipCoordinates(b.geom) AS geom) f
