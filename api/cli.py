@@ -243,5 +243,33 @@ def serve(ctx: click.Context, host: str | None, port: int | None, reload: bool) 
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
 
 
+@main.group()
+def quality() -> None:
+    """Data-quality checks on stored incidents."""
+
+
+@quality.command("check")
+@click.option("--import-run", "import_run", default=None, help="Only this import run's incidents.")
+@click.option("--no-fix", is_flag=True, help="Flag swapped coordinates instead of flipping them.")
+@click.option("--dry-run", is_flag=True, help="Compute and report, write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def quality_check(
+    ctx: click.Context, import_run: str | None, no_fix: bool, dry_run: bool, as_json: bool
+) -> None:
+    """Fix swapped latitude/longitude, flag impossible placements (docs/quality.md)."""
+    import uuid
+
+    from geo.quality import check_placements
+
+    try:
+        run = uuid.UUID(import_run) if import_run else None
+    except ValueError as exc:
+        raise click.BadParameter("not a UUID", param_hint="--import-run") from exc
+    with _engine(ctx).begin() as conn:
+        report = check_placements(conn, import_run_id=run, fix=not no_fix, write=not dry_run)
+    _emit(report, as_json)
+
+
 if __name__ == "__main__":
     main()

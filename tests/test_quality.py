@@ -5,11 +5,12 @@ and on the MMP sample every disagreement with the record's own country either fi
 from __future__ import annotations
 
 import csv
+import json
 import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from geo import h3index
 from geo.enrich import enrich_incidents
@@ -316,3 +317,30 @@ def test_labelled_swaps_in_the_sample_are_fixed_or_suggested(conn: Connection) -
     # by a country check.
     assert len(labelled) >= 20
     assert len(found) >= len(labelled) - 3
+
+
+def test_cli_dry_run_reports_and_writes_nothing(database_url: str, engine: Engine) -> None:
+    from click.testing import CliRunner
+
+    from api.cli import main
+
+    def state() -> tuple[int, int]:
+        with engine.connect() as c:
+            row = c.execute(
+                sa.text(
+                    "SELECT count(*) FILTER (WHERE review_state = 'flagged'),"
+                    " count(*) FILTER (WHERE quality_flags <> '[]') FROM incidents"
+                )
+            ).one()
+        return int(row[0]), int(row[1])
+
+    before = state()
+    result = CliRunner().invoke(
+        main, ["--database-url", database_url, "quality", "check", "--dry-run", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["write"] is False
+    assert report["agreement_after"]["named_share"] >= 0.94
+    assert report["flagged_by_check"]["country_mismatch"] > 0
+    assert state() == before
