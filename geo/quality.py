@@ -65,7 +65,7 @@ _WATER = re.compile(
     r"|swamp|marsh|wash|flood|channel|bay|beach|coast|shore|sea|waters?|harbou?r|port|island|strait|gulf"
     r"|bravo|grande|evros|maritsa|meric|una|kolpa|drina|sava|danube|naf|limpopo|nile|bank)\b"
 )
-_DESERT = re.compile(r"\b(?:desert|sahara|sonoran)\b")
+_DESERT = re.compile(r"\b(?:desert|(?<!western )sahara|sonoran)\b")  # not the country
 _WATER_KINDS = frozenset({"river", "canal", "sea", "strait"})
 # Curated names that place a text in one country without naming it ("Pima County, Arizona").
 _ADMIN_KINDS = frozenset({"admin", "county", "island", "region", "archipelago"})
@@ -259,6 +259,7 @@ def check_placements(
     flagged = [
         {"id": str(r.id), "source_id": r.source_id, "review_state": r.new_state, "flags": r.flags}
         for r in rows
+        if r.flags
     ]
     if not write and to_fix:  # report what a fixing run would leave flagged
         fixed_ids = {str(s["id"]) for s in to_fix}

@@ -344,3 +344,26 @@ def test_cli_dry_run_reports_and_writes_nothing(database_url: str, engine: Engin
     assert report["agreement_after"]["named_share"] >= 0.94
     assert report["flagged_by_check"]["country_mismatch"] > 0
     assert state() == before
+
+
+def test_a_flag_whose_reason_is_gone_is_lifted_but_not_a_reviewers(conn: Connection) -> None:
+    run = _run(conn)
+    doubtful = _incident(conn, run, lon=10.45, lat=33.3, location_text="Misrata, Libya")
+    by_reviewer = _incident(
+        conn, run, lon=15.09, lat=32.38, location_text="Misrata, Libya", review_state="flagged"
+    )
+    _pass(conn, run)
+    assert _row(conn, doubtful).review_state == "flagged"
+    # corrected at the source: the point moves to Misrata
+    conn.execute(
+        sa.text(
+            "UPDATE incidents SET geom = ST_SetSRID(ST_MakePoint(15.09, 32.38), 4326)"
+            " WHERE id = :id"
+        ),
+        {"id": doubtful},
+    )
+    report = _pass(conn, run)
+    assert report.flagged == [] and report.changed == 1
+    row = _row(conn, doubtful)
+    assert row.review_state == "unreviewed" and row.quality_flags == []
+    assert _row(conn, by_reviewer).review_state == "flagged"

@@ -17,7 +17,9 @@ WITH scoped AS (
            coalesce(t.sea_text, false) AS sea_text,
            coalesce(t.water_text, false) AS water_text,
            coalesce(t.coarse_text, true) AS coarse,
-           coalesce(i.cause ~* :land_causes OR t.desert_text, false) AS land_cause,
+           coalesce(i.cause ~* :land_causes
+                    OR (t.desert_text AND NOT coalesce(i.cause, '') ~* :drowning_causes), false)
+               AS land_cause,
            coalesce(i.cause ~* :drowning_causes, false) AS drowning,
            r.boxes
     FROM incidents i

@@ -1,6 +1,8 @@
 -- Stage 5: the checks, on the placements as they are after any fixes. Each record's open flags
 -- are recomputed (a fix entry is kept); a record with open flags moves from 'unreviewed' to
--- 'flagged' (reviewed records keep their state). Rows are written only when something changes.
+-- 'flagged', and back when a later pass finds its reasons gone (only if it still carries the
+-- flags that put it there); verified and rejected records keep their state. Rows are written
+-- only when something changes.
 --  * country_mismatch: the point lies beyond the tolerance outside every country the text names.
 --  * region_mismatch: no country named, and the point lies far outside the record's region.
 --  * land_cause_at_sea: a land cause (vehicle, train, shot, dehydration, desert...) far out at
@@ -50,6 +52,11 @@ WITH checks AS (
            (SELECT coalesce(jsonb_agg(e), '[]') FROM jsonb_array_elements(i.quality_flags) e
             WHERE e ->> 'action' = 'fixed') || c.flags AS new_flags,
            CASE WHEN c.flags <> '[]' AND i.review_state = 'unreviewed' THEN 'flagged'
+                -- flagged by an earlier pass whose reasons are gone (data or rules changed)
+                WHEN c.flags = '[]' AND i.review_state = 'flagged'
+                     AND EXISTS (SELECT 1 FROM jsonb_array_elements(i.quality_flags) e
+                                 WHERE e ->> 'action' IS DISTINCT FROM 'fixed')
+                    THEN 'unreviewed'
                 ELSE i.review_state END AS new_state
     FROM checks c
     JOIN incidents i ON i.id = c.id
@@ -65,5 +72,5 @@ WITH checks AS (
 SELECT p.id, p.source_id, p.flags, p.new_state, (w.id IS NOT NULL) AS changed
 FROM planned p
 LEFT JOIN written w ON w.id = p.id
-WHERE p.flags <> '[]'
+WHERE p.flags <> '[]' OR w.id IS NOT NULL
 ORDER BY p.id
