@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection
 
 from geo import h3index
 from geo.db import load_sql
+from geo.enrich import lookup_points
 from geo.geocode.gazetteer import KINDS_AT_SEA, STOPWORDS, gazetteer
 from geo.geocode.phrases import find_mentions, find_phrases
 from geo.geocode.regions import region_boxes
@@ -420,22 +421,17 @@ def _apply_fixes(
             }
         )
     conn.execute(sa.text(load_sql("geo", "quality_fix.sql")), updates)
-    result = f"quality_enrich_{uuid.uuid4().hex}"
-    conn.exec_driver_sql("DROP FUNCTION IF EXISTS pg_temp.enrich_point")
-    conn.exec_driver_sql(load_sql("geo", "enrich_points.sql"))
+    # Enrichment's own per-point lookup and update rules, for the flipped points only.
+    ids = [u["id"] for u in updates]
+    tables = lookup_points(conn, load_sql("geo", "quality_reenrich.sql"), {"ids": ids})
     conn.execute(
-        sa.text(load_sql("geo", "quality_reenrich.sql").replace("{result}", result)),
-        {"ids": [u["id"] for u in updates]},
-    )
-    conn.execute(
-        sa.text(load_sql("geo", "enrich_update.sql").replace("{result}", result)),
+        sa.text(load_sql("geo", "enrich_update.sql").replace("{result}", tables.result)),
         {"import_run_id": None},
     )
-    conn.exec_driver_sql(f"DROP TABLE {result}")
-    conn.exec_driver_sql("DROP FUNCTION pg_temp.enrich_point")
+    tables.drop(conn)
     after = conn.execute(
         sa.text("SELECT id, country FROM incidents WHERE id = ANY (CAST(:ids AS uuid[]))"),
-        {"ids": [u["id"] for u in updates]},
+        {"ids": ids},
     ).all()
     countries = {str(r.id): r.country for r in after}
     for entry in fixed:
