@@ -321,6 +321,9 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
     params = {"source": report.source, "run_id": report.run_id, "raw_keys": parsed.raw_keys}
     conn.execute(sa.text("ANALYZE pg_temp.import_stage"))
     conn.execute(sql("geo", "import_params.sql"), params)
+    # Without statistics the one-row params table is guessed at 750 rows, and the merge sorts
+    # 750 × the staged rows on disk instead of hashing.
+    conn.execute(sa.text("ANALYZE pg_temp.import_params"))
     conn.execute(sql("geo", "import_rows.sql"))
 
     # Enrichment before the merge: the staged points are looked up (in parallel workers) and
