@@ -36,7 +36,9 @@ boundaries: migrate
 	$(BIN)/crossings boundaries load --if-changed
 
 sample: boundaries
-	for f in $(SAMPLES); do $(BIN)/crossings import mmp "$$f" || exit 1; done
+	for f in $(SAMPLES); do $(BIN)/crossings import mmp --no-dedupe "$$f" || exit 1; done
+	$(BIN)/crossings quality check
+	$(BIN)/crossings dedupe
 
 lint: venv
 	$(BIN)/ruff check geo api maps boundaries tests bench

@@ -68,6 +68,7 @@ def engine(settings: Settings) -> Iterator[Engine]:
     from boundaries.load import load_boundaries
     from geo.dedupe import dedupe_events
     from geo.importers import run_import
+    from geo.quality import check_placements
 
     upgrade(settings.sqlalchemy_url)
     eng = create_engine(settings.sqlalchemy_url)
@@ -77,7 +78,10 @@ def engine(settings: Settings) -> Iterator[Engine]:
         report = run_import(eng, importer="mmp", path=path)
         assert report.status == "succeeded", report.to_dict()
     with eng.begin() as connection:
-        dedupe_events(connection)  # as `crossings import` does: totals count events
+        # As `make setup` does: fix swapped coordinates and flag impossible placements, then
+        # link records that report the same event (totals count events).
+        check_placements(connection)
+        dedupe_events(connection)
     yield eng
     eng.dispose()
 

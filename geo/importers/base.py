@@ -12,6 +12,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+# People counts an incident may carry, in staging order.
+COUNT_FIELDS = (
+    "dead",
+    "missing",
+    "survivors",
+    "injured",
+    "pushed_back",
+    "women",
+    "men",
+    "children",
+)
 # Order of the values in a staged row; must match geo/sql/import_stage.sql.
 STAGE_COLUMNS = (
     "row_no",
@@ -21,14 +32,7 @@ STAGE_COLUMNS = (
     "event_date",
     "date_precision",
     "reported_date",
-    "dead",
-    "missing",
-    "survivors",
-    "injured",
-    "pushed_back",
-    "women",
-    "men",
-    "children",
+    *COUNT_FIELDS,
     "cause",
     "location_text",
     "region_text",

@@ -19,6 +19,7 @@ from geo.coords import CoordinateError, parse_point
 from geo.dates import DateError, parse_day
 from geo.importers.base import (
     CATEGORIES,
+    COUNT_FIELDS,
     LIST_SEP,
     NULL_TEXT,
     CsvRows,
@@ -31,16 +32,6 @@ from geo.importers.base import (
 )
 from geo.importers.text import fix_mojibake, open_text
 
-COUNT_FIELDS = (
-    "dead",
-    "missing",
-    "survivors",
-    "injured",
-    "pushed_back",
-    "women",
-    "men",
-    "children",
-)
 STRICT_COUNTS = frozenset({"dead", "missing", "pushed_back"})
 TEXT_FIELDS = (
     "incident_type",

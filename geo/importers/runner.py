@@ -25,7 +25,6 @@ from geo.db import load_sql, raw_cursor, sql
 from geo.enrich import lookup_points
 from geo.importers.base import STAGE_COLUMNS, Issues, Parsed, SetupError
 from geo.importers.text import open_text, sniff
-from geo.quality import check_placements
 from geo.report import ImportReport
 
 log = logging.getLogger(__name__)
@@ -357,12 +356,6 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
     report.rejected = len(issues.rejections)
     report.rows_read = issues.accepted + report.rejected
     report.enriched = report.inserted + report.updated
-    if report.enriched:
-        # Swapped coordinates are fixed and impossible placements flagged, never silently.
-        t0 = time.perf_counter()
-        placements = check_placements(conn, import_run_id=report.run_id)
-        report.warnings.extend(placements.warnings)
-        timings["placements"] = time.perf_counter() - t0
     report.timings = timings
 
     report.status = "succeeded"
