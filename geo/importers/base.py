@@ -7,6 +7,7 @@ rejected or changed in ``Issues``; the runner does the database work.
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -68,6 +69,32 @@ class RowError(ValueError):
 
 class SetupError(ValueError):
     """The file (or mapping) as a whole cannot be imported; nothing is read."""
+
+
+class NaturalKeys:
+    """The ``source_id`` of each row of one file: its own id when it has one, else a hash of its
+    content plus its occurrence among identical rows. Identical rows can be distinct deaths
+    (Pima County), so they are numbered, never collapsed; a re-import gives the same keys."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+        self._hashes: dict[str, int] = {}
+
+    def from_id(
+        self, ident: str, row: int, *, label: str = "id", unit: str = "row", kind: str = ""
+    ) -> str:
+        first = self._ids.setdefault(ident, row)
+        if first != row:
+            raise RowError(
+                f"duplicate {label} {ident!r} (first at {unit} {first})",
+                kind or f"duplicate {label}",
+            )
+        return ident
+
+    def from_content(self, content: bytes) -> str:
+        digest = hashlib.blake2b(content, digest_size=12).hexdigest()
+        nth = self._hashes[digest] = self._hashes.get(digest, 0) + 1
+        return f"{digest}-{nth}"
 
 
 @dataclass

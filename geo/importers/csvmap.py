@@ -24,6 +24,7 @@ from geo.importers.base import (
     NULL_TEXT,
     CsvRows,
     Issues,
+    NaturalKeys,
     Parsed,
     RowError,
     SetupError,
@@ -185,8 +186,7 @@ def _rows(
 ) -> Iterator[list[Any]]:
     width = len(rows.header)
     const = mapping.constants
-    seen_ids: dict[str, int] = {}
-    seen_hashes: dict[str, int] = {}
+    keys = NaturalKeys()
     sep = mapping.list_separator
     for row, cells in rows:
         try:
@@ -208,20 +208,8 @@ def _rows(
                 cells = fixed
 
             get = _getter(cells, cols, const)
-            values: dict[str, Any] = {}
-            for name in COUNT_FIELDS:
-                s = get(name)
-                values[name] = (
-                    None if s is None else count(s, name, row, issues, strict=name in STRICT_COUNTS)
-                )
-            category = (get("category") or "").lower()
-            if category not in CATEGORIES:
-                raise RowError(
-                    f"category {category!r} is not one of {_list(CATEGORIES)}"
-                    if category
-                    else "no category",
-                    "bad category",
-                )
+            values: dict[str, Any] = counts(get, row, issues)
+            category = category_of(get)
             date_text = get("event_date")
             if date_text is None:
                 raise RowError("no date", "no date")
@@ -232,17 +220,7 @@ def _rows(
             except DateError as exc:
                 raise RowError(str(exc), "bad date") from None
             point = _point(get, row, issues)
-            for name in COUNTRY_FIELDS:
-                s = get(name)
-                if s is not None and not _ISO3.match(s.upper()):
-                    issues.warn(
-                        row,
-                        name,
-                        f"{s!r} is not an ISO3 country code; left empty",
-                        "not an ISO3 code",
-                    )
-                    s = None
-                values[name] = s.upper() if s else None
+            values.update(country_codes(get, row, issues))
             for name in LIST_FIELDS:
                 s = get(name)
                 items = [x.strip() for x in s.split(sep)] if s else []
@@ -251,17 +229,11 @@ def _rows(
                 values[name] = get(name)
             ident = cells[id_index].strip() if id_index >= 0 else ""
             if ident:
-                first = seen_ids.setdefault(ident, row)
-                if first != row:
-                    raise RowError(
-                        f"duplicate {mapping.id_column} {ident!r} (first at row {first})",
-                        "duplicate id",
-                    )
-                source_id = ident
+                source_id = keys.from_id(
+                    ident, row, label=str(mapping.id_column), kind="duplicate id"
+                )
             else:
-                digest = hashlib.blake2b(LIST_SEP.join(cells).encode(), digest_size=12).hexdigest()
-                nth = seen_hashes[digest] = seen_hashes.get(digest, 0) + 1
-                source_id = f"{digest}-{nth}"
+                source_id = keys.from_content(LIST_SEP.join(cells).encode())
         except RowError as exc:
             issues.reject(row, str(exc), exc.kind)
             continue
@@ -279,6 +251,44 @@ def _rows(
             v["violence_types"], v["source_quality"], v["source_name"], v["source_url"],
             raw, None,
         ]  # fmt: skip
+
+
+def counts(get: Getter, row: int, issues: Issues) -> dict[str, int | None]:
+    """Every people count a row gives, checked (shared with the GeoJSON importer)."""
+    values: dict[str, int | None] = {}
+    for name in COUNT_FIELDS:
+        s = get(name)
+        values[name] = (
+            None if s is None else count(s, name, row, issues, strict=name in STRICT_COUNTS)
+        )
+    return values
+
+
+def category_of(get: Getter) -> str:
+    """The row's category, which must be one we know; no guessing."""
+    category = (get("category") or "").lower()
+    if category not in CATEGORIES:
+        raise RowError(
+            f"category {category!r} is not one of {_list(CATEGORIES)}"
+            if category
+            else "no category",
+            "bad category",
+        )
+    return category
+
+
+def country_codes(get: Getter, row: int, issues: Issues) -> dict[str, str | None]:
+    """Pushed-from/-to countries as ISO3; anything else is left empty with a warning."""
+    codes: dict[str, str | None] = {}
+    for name in COUNTRY_FIELDS:
+        s = get(name)
+        if s is not None and not _ISO3.match(s.upper()):
+            issues.warn(
+                row, name, f"{s!r} is not an ISO3 country code; left empty", "not an ISO3 code"
+            )
+            s = None
+        codes[name] = s.upper() if s else None
+    return codes
 
 
 def _getter(cells: list[str], cols: dict[str, int], const: dict[str, Any]) -> Getter:

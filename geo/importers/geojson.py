@@ -7,7 +7,6 @@ location, like a spreadsheet row without coordinates.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,8 +15,8 @@ from typing import Any
 from geo import h3index
 from geo.coords import CoordinateError, point_from_geojson
 from geo.dates import DateError, parse_day
-from geo.importers.base import CATEGORIES, LIST_SEP, Issues, Parsed, RowError, SetupError, count
-from geo.importers.csvmap import COUNT_FIELDS, COUNTRY_FIELDS, STRICT_COUNTS, TEXT_FIELDS
+from geo.importers.base import LIST_SEP, Issues, NaturalKeys, Parsed, RowError, SetupError
+from geo.importers.csvmap import TEXT_FIELDS, category_of, country_codes, counts
 from geo.importers.text import decode, fix_mojibake
 
 LAYOUT = "geojson-points"
@@ -39,11 +38,10 @@ def read(path: Path, encoding: str, issues: Issues) -> Parsed:
 
 
 def _rows(features: list[Any], issues: Issues) -> Iterator[list[Any]]:
-    seen_ids: dict[str, int] = {}
-    seen_hashes: dict[str, int] = {}
+    keys = NaturalKeys()
     for row, feature in enumerate(features):
         try:
-            staged = _feature(row, feature, issues, seen_ids, seen_hashes)
+            staged = _feature(row, feature, issues, keys)
         except RowError as exc:
             issues.reject(row, str(exc), exc.kind)
             continue
@@ -55,8 +53,7 @@ def _feature(
     row: int,
     feature: Any,
     issues: Issues,
-    seen_ids: dict[str, int],
-    seen_hashes: dict[str, int],
+    keys: NaturalKeys,
 ) -> list[Any]:
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise RowError("not a GeoJSON Feature", "not a Feature")
@@ -84,20 +81,8 @@ def _feature(
             return fixed
         return str(value)
 
-    counts = {}
-    for name in COUNT_FIELDS:
-        s = get(name)
-        counts[name] = (
-            None if s is None else count(s, name, row, issues, strict=name in STRICT_COUNTS)
-        )
-    category = (get("category") or "").lower()
-    if category not in CATEGORIES:
-        raise RowError(
-            f"category {category!r} is not one of {', '.join(sorted(CATEGORIES))}"
-            if category
-            else "no category",
-            "bad category",
-        )
+    people = counts(get, row, issues)
+    category = category_of(get)
     date_text = get("event_date") or get("date")
     if date_text is None:
         raise RowError("no event_date", "no date")
@@ -110,14 +95,7 @@ def _feature(
         value = props.get(name)
         items = value if isinstance(value, list) else (str(value).split(";") if value else [])
         lists[name] = LIST_SEP.join(str(x).strip() for x in items if str(x).strip()) or None
-    countries = {}
-    for name in COUNTRY_FIELDS:
-        s = get(name)
-        countries[name] = s.upper() if s and len(s) == 3 and s.isalpha() else None
-        if s and countries[name] is None:
-            issues.warn(
-                row, name, f"{s!r} is not an ISO3 country code; left empty", "not an ISO3 code"
-            )
+    countries = country_codes(get, row, issues)
     raw_json = (
         json.dumps(props, ensure_ascii=False, sort_keys=True, default=str)
         .replace(LIST_SEP, " ")
@@ -127,21 +105,15 @@ def _feature(
     if ident is None and feature.get("id") not in (None, ""):
         ident = str(feature["id"])
     if ident is not None:
-        first = seen_ids.setdefault(ident, row)
-        if first != row:
-            raise RowError(f"duplicate id {ident!r} (first at feature {first})", "duplicate id")
-        source_id = ident
+        source_id = keys.from_id(ident, row, unit="feature")
     else:
-        body = raw_json + json.dumps(geometry, sort_keys=True)
-        digest = hashlib.blake2b(body.encode(), digest_size=12).hexdigest()
-        nth = seen_hashes[digest] = seen_hashes.get(digest, 0) + 1
-        source_id = f"{digest}-{nth}"
+        source_id = keys.from_content((raw_json + json.dumps(geometry, sort_keys=True)).encode())
     lon, lat = point if point else (None, None)
     texts = {name: get(name) for name in TEXT_FIELDS}
     return [
         row, source_id, texts["incident_type"], category, event_date, "day", None,
-        counts["dead"], counts["missing"], counts["survivors"], counts["injured"],
-        counts["pushed_back"], counts["women"], counts["men"], counts["children"],
+        people["dead"], people["missing"], people["survivors"], people["injured"],
+        people["pushed_back"], people["women"], people["men"], people["children"],
         texts["cause"], texts["location_text"], texts["region_text"], texts["route_text"],
         lon, lat, h3index.cell(*point) if point else None,
         h3index.DEFAULT_RES if point else None,

@@ -8,7 +8,6 @@ NULL, warning); zero-filled rows are kept as category 'other'; identical rows st
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from collections.abc import Iterator
 from typing import Any, TextIO
@@ -22,6 +21,7 @@ from geo.importers.base import (
     MISSING,
     CsvRows,
     Issues,
+    NaturalKeys,
     Parsed,
     RowError,
     SetupError,
@@ -138,10 +138,8 @@ def _rows(rows: CsvRows, layout: str, f: dict[str, int], issues: Issues) -> Iter
     i_url, i_loc_alt = f.get("url", -1), f.get("location_alt", -1)
     i_id = f.get("incident_id", f.get("main_id", -1))
     id_name = header[i_id] if i_id >= 0 else ""
-    seen_ids: dict[str, int] = {}
-    seen_hashes: dict[str, int] = {}
+    keys = NaturalKeys()
     date_cache: dict[tuple[str, str, str], tuple[dt.date, str, dt.date | None]] = {}
-    blake = hashlib.blake2b
     res = h3index.DEFAULT_RES
     to_cell = h3index.cell_function(res)
     prefix = layout.encode() + b"\x1f"
@@ -249,17 +247,9 @@ def _rows(rows: CsvRows, layout: str, f: dict[str, int], issues: Issues) -> Iter
             # identity ---------------------------------------------------------------------
             ident = cells[i_id].strip() if i_id >= 0 else ""
             if ident and ident not in _NULL:
-                first = seen_ids.setdefault(ident, row)
-                if first != row:
-                    raise RowError(
-                        f"duplicate {id_name} {ident!r} (first at row {first})",
-                        f"duplicate {id_name}",
-                    )
-                source_id = ident
+                source_id = keys.from_id(ident, row, label=id_name)
             else:
-                digest = blake(prefix + norm.encode(), digest_size=12).hexdigest()
-                nth = seen_hashes[digest] = seen_hashes.get(digest, 0) + 1
-                source_id = f"{digest}-{nth}"
+                source_id = keys.from_content(prefix + norm.encode())
 
             cause = cells[i_cause].strip()
             location = cells[i_loc].strip()
