@@ -17,6 +17,7 @@ SELECT r.*,
        e.border_pair,
        e.border_km AS border_distance_km,
        e.coast_km AS coast_distance_km,
-       e.corridor_id
+       e.corridor_id,
+       NULL::text AS sea_area  -- named sea area of an at-sea point (filled by enrichment)
 FROM import_rows r
 LEFT JOIN {result} e ON e.x = r.lon AND e.y = r.lat

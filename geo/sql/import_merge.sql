@@ -10,7 +10,7 @@ WITH merged AS (
         cause, location_text, region_text, route_text, geom, h3_cell, h3_res,
         origin_countries, origin_region, pushed_from, pushed_to, violence_types,
         source_quality, source_name, source_url, raw,
-        country, border_id, border_pair, border_distance_km, coast_distance_km, corridor_id,
+        country, border_id, border_pair, border_distance_km, coast_distance_km, corridor_id, sea_area,
         enriched_at
     )
     SELECT
@@ -20,7 +20,7 @@ WITH merged AS (
         cause, location_text, region_text, route_text, geom, h3_cell, h3_res,
         origin_countries, origin_region, pushed_from, pushed_to, violence_types,
         source_quality, source_name, source_url, raw,
-        country_land, border_id, border_pair, border_distance_km, coast_distance_km, corridor_id,
+        country_land, border_id, border_pair, border_distance_km, coast_distance_km, corridor_id, sea_area,
         now()
     FROM import_enriched
     ON CONFLICT (source, source_id) DO UPDATE SET (
@@ -30,7 +30,7 @@ WITH merged AS (
         cause, location_text, region_text, route_text, geom, h3_cell, h3_res,
         origin_countries, origin_region, pushed_from, pushed_to, violence_types,
         source_quality, source_name, source_url, raw, updated_at,
-        country, border_id, border_pair, border_distance_km, coast_distance_km, corridor_id,
+        country, border_id, border_pair, border_distance_km, coast_distance_km, corridor_id, sea_area,
         enriched_at
     ) = (
         EXCLUDED.row_hash, EXCLUDED.import_run_id, EXCLUDED.incident_type, EXCLUDED.category,
@@ -44,7 +44,7 @@ WITH merged AS (
         EXCLUDED.source_quality, EXCLUDED.source_name, EXCLUDED.source_url, EXCLUDED.raw, now(),
         EXCLUDED.country,
         EXCLUDED.border_id, EXCLUDED.border_pair, EXCLUDED.border_distance_km,
-        EXCLUDED.coast_distance_km, EXCLUDED.corridor_id, now()
+        EXCLUDED.coast_distance_km, EXCLUDED.corridor_id, EXCLUDED.sea_area, now()
     )
     WHERE i.row_hash IS DISTINCT FROM EXCLUDED.row_hash
     RETURNING (xmax = 0) AS inserted

@@ -7,7 +7,7 @@ INSERT INTO incidents (
     cause, location_text, region_text, route_text, geom, h3_cell, h3_res,
     origin_countries, origin_region, pushed_from, pushed_to, violence_types,
     source_quality, source_name, source_url, raw,
-    country, border_id, border_pair, border_distance_km, coast_distance_km, corridor_id,
+    country, border_id, border_pair, border_distance_km, coast_distance_km, corridor_id, sea_area,
     enriched_at
 )
 SELECT
@@ -17,7 +17,7 @@ SELECT
     cause, location_text, region_text, route_text, geom, h3_cell, h3_res,
     origin_countries, origin_region, pushed_from, pushed_to, violence_types,
     source_quality, source_name, source_url, raw,
-    country_land, border_id, border_pair, border_distance_km, coast_distance_km, corridor_id,
+    country_land, border_id, border_pair, border_distance_km, coast_distance_km, corridor_id, sea_area,
     now()
 FROM import_enriched AS r
 WHERE NOT EXISTS (

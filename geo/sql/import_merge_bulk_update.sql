@@ -9,7 +9,7 @@ UPDATE incidents AS i SET (
     cause, location_text, region_text, route_text, geom, h3_cell, h3_res,
     origin_countries, origin_region, pushed_from, pushed_to, violence_types,
     source_quality, source_name, source_url, raw, updated_at,
-    country, border_id, border_pair, border_distance_km, coast_distance_km, corridor_id,
+    country, border_id, border_pair, border_distance_km, coast_distance_km, corridor_id, sea_area,
     enriched_at
 ) = (
     r.row_hash, r.import_run_id, r.incident_type, r.category,
@@ -19,7 +19,7 @@ UPDATE incidents AS i SET (
     r.origin_countries, r.origin_region, r.pushed_from, r.pushed_to, r.violence_types,
     r.source_quality, r.source_name, r.source_url, r.raw, now(),
     CASE WHEN i.location_precision = 'sea_area' THEN r.country_sea ELSE r.country_land END,
-    r.border_id, r.border_pair, r.border_distance_km, r.coast_distance_km, r.corridor_id, now()
+    r.border_id, r.border_pair, r.border_distance_km, r.coast_distance_km, r.corridor_id, r.sea_area, now()
 )
 FROM import_enriched AS r
 WHERE i.source = r.source AND i.source_id = r.source_id

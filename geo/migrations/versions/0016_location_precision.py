@@ -1,0 +1,31 @@
+"""Location precision: indexes and checks for precision filters.
+
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-11-23
+
+Reserved in the chain so work on several parts can land in any order; filled by its owner.
+"""
+
+from alembic import op
+
+revision = "0016"
+down_revision = "0015"
+branch_labels = None
+depends_on = None
+
+UPGRADE = r"""
+SELECT 1;
+"""
+
+DOWNGRADE = r"""
+SELECT 1;
+"""
+
+
+def upgrade() -> None:
+    op.execute(UPGRADE)
+
+
+def downgrade() -> None:
+    op.execute(DOWNGRADE)
