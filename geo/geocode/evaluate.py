@@ -111,6 +111,7 @@ def summarise(
     for o in scored:
         by_precision[o.row.expected_precision].append(o)
     errors = [o.error_m / 1000 for o in scored if o.error_m is not None]
+    matched = [o.result for o in outcomes if o.result.status == "matched"]
     countries = [o.country_ok for o in outcomes if o.country_ok is not None]
     no_answer = [o for o in outcomes if not o.row.has_answer]
     summary: dict[str, Any] = {
@@ -131,6 +132,7 @@ def summarise(
             }
             for name, group in sorted(by_precision.items())
         },
+        "median_uncertainty_km": _median_uncertainty(matched),
         "bad_reference_rows_within_uncertainty": _share(
             o.hit for o in outcomes if o.row.has_answer and not o.row.reference_ok
         ),
@@ -158,3 +160,11 @@ def _share(flags: Any) -> float | None:
 def _median_km(group: list[Outcome]) -> float | None:
     errors = [o.error_m / 1000 for o in group if o.error_m is not None]
     return round(statistics.median(errors), 1) if errors else None
+
+
+def _median_uncertainty(results: list[GeocodeResult]) -> dict[str, float]:
+    """Median stated radius (km) per returned precision: shows whether radii grow over time."""
+    by: dict[str, list[float]] = defaultdict(list)
+    for r in results:
+        by[r.precision or "none"].append((r.uncertainty_m or 0.0) / 1000)
+    return {name: round(statistics.median(v), 1) for name, v in sorted(by.items())}
