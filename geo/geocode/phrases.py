@@ -8,7 +8,7 @@ for leftover words, a fuzzy look-up; phrases ("20 km north of", "off the coast o
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
@@ -37,6 +37,7 @@ UNITS_M: dict[str, float] = {
     "nautical mile": 1852.0,
     "nautical miles": 1852.0,
     "nm": 1852.0,
+    "nmi": 1852.0,
     "mile": 1609.344,
     "miles": 1609.344,
     "mi": 1609.344,
@@ -69,8 +70,28 @@ EN_ROUTE = re.compile(
     r"|trying to reach|destined for|to reach|had likely come|came from|departed from"
     r"|left from|coming from)\b"
 )
+# "from A to B", "trying to reach B from A": the incident lies on the way, so between the two.
+ROUTE_PAIR = (
+    re.compile(
+        r"\bfrom (?P<a>[^,]+?) (?:to|towards|for) (?:the (?:mainland )?|mainland )?(?P<b>.+)$"
+    ),
+    re.compile(
+        r"\b(?:to|reach|for|towards) (?P<a>[^,]+?) (?:from|after leaving|leaving) (?P<b>[^,]+)"
+    ),
+)
 UNSPECIFIED = re.compile(r"\b(?:unspecified|unknown|undisclosed)(?: location)?\b")
 BORDER = re.compile(r"\bborders?\b")
+# A name right after these words is a street ("Blvrd. Lazaro Cardenas", "Calle Colon"), or
+# right before STREET_AFTER ("Mt Signal Rd"); a country right after FACILITY_BEFORE names a
+# building ("Hospital Mexico"), not the country the incident happened in.
+STREET_BEFORE = frozenset(
+    "calle avenida av avenue blvd blvrd boulevard bulevar calzada carretera colonia col".split()
+)
+STREET_AFTER = frozenset("street st road rd avenue ave boulevard blvd drive dr lane".split())
+# Generic first words of Arabic place names ("Burg Rashid" = the tower of Rashid): when one is
+# matched on its own right before another name, the other name is the place meant.
+GENERIC_PREFIX = frozenset("burg borg bir kafr ain ras wadi jebel jabal tell sidi".split())
+FACILITY_BEFORE = frozenset("hospital clinic hotel school airport embassy consulate".split())
 DESERT = re.compile(r"\bdesert\b")
 
 
@@ -83,6 +104,7 @@ class Mention:
     key: str
     places: tuple[Place, ...]
     score: float
+    partial: bool = False  # an unknown capitalised word joins the name ("Jamia Nagar")
 
     @property
     def is_country(self) -> bool:
@@ -111,6 +133,7 @@ class Phrases:
     offshore: bool
     near: bool
     between: tuple[tuple[int, int], tuple[int, int]] | None
+    route: tuple[tuple[int, int], tuple[int, int]] | None
     en_route_from: int | None
     unspecified: bool
     border: bool
@@ -156,7 +179,52 @@ def find_mentions(tokens: list[Token], gaz: Gazetteer) -> list[Mention]:
             found.append(Mention(i, i + n, key, places, 1.0))
             taken[i : i + n] = [True] * n
     found.extend(_fuzzy_mentions(tokens, taken, gaz))
-    return sorted(found, key=lambda m: m.start)
+    found = [m for m in found if not _street_or_facility(m, tokens)]
+    starts = {m.start for m in found}
+    found = [
+        m
+        for m in found
+        if not (
+            m.key in GENERIC_PREFIX
+            and m.end in starts
+            and tokens[m.end].clause == tokens[m.start].clause
+        )
+    ]
+    return sorted((_mark_partial(m, tokens, taken) for m in found), key=lambda m: m.start)
+
+
+def _neighbour(tokens: list[Token], i: int, ref: int) -> Token | None:
+    """Token ``i`` when it exists and is in the same clause as token ``ref``."""
+    if 0 <= i < len(tokens) and tokens[i].clause == tokens[ref].clause:
+        return tokens[i]
+    return None
+
+
+def _street_or_facility(m: Mention, tokens: list[Token]) -> bool:
+    """Whether the name is part of a street or building name rather than a place."""
+    if m.start and tokens[m.start - 1].norm in STREET_BEFORE:  # also across "Blvrd."
+        return True
+    before = _neighbour(tokens, m.start - 1, m.start)
+    after = _neighbour(tokens, m.end, m.end - 1)
+    if after is not None and after.norm in STREET_AFTER and after.orig[:1].isupper():
+        return True
+    return m.is_country and before is not None and before.norm in FACILITY_BEFORE
+
+
+def _mark_partial(m: Mention, tokens: list[Token], taken: list[bool]) -> Mention:
+    """Flag a name glued to an unknown capitalised word: "Jamia Nagar" is not the town Nagar."""
+    for i in (m.start - 1, m.end):
+        tok = _neighbour(tokens, i, m.start)
+        if (
+            tok is not None
+            and not taken[i]
+            and _content(tok)
+            and tok.orig[:1].isupper()
+            and tok.norm not in STREET_BEFORE
+            and tok.norm not in FACILITY_BEFORE
+        ):
+            return replace(m, partial=True)
+    return m
 
 
 def _plausible(span: list[Token]) -> bool:
@@ -242,6 +310,15 @@ def find_phrases(tokens: list[Token]) -> Phrases:
         a_span = (_word_at(starts, b.start("a")), _word_at(starts, b.end("a")))
         b_span = (_word_at(starts, b.start("b")), _word_at(starts, b.end("b")) + 1)
         between = (a_span, b_span)
+    route_pair = None
+    for pattern in ROUTE_PAIR:
+        r = pattern.search(text)
+        if r:
+            route_pair = (
+                (_word_at(starts, r.start("a")), _word_at(starts, r.end("a"))),
+                (_word_at(starts, r.start("b")), _word_at(starts, r.end("b")) + 1),
+            )
+            break
     route = EN_ROUTE.search(text)
     return Phrases(
         offset=offset,
@@ -249,6 +326,7 @@ def find_phrases(tokens: list[Token]) -> Phrases:
         offshore=bool(OFFSHORE.search(text)),
         near=bool(NEAR.search(text)),
         between=between,
+        route=route_pair,
         en_route_from=_word_at(starts, route.start()) if route else None,
         unspecified=bool(UNSPECIFIED.search(text)),
         border=bool(BORDER.search(text)),

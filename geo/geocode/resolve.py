@@ -127,6 +127,11 @@ def _resolve(
     route = phrases.en_route_from
     origin = [m for m in mentions if route is None or m.start < route]
     ctx = Context(tokens, mentions, _hints(origin, given), region_boxes(region), given)
+    if phrases.route and not phrases.between:
+        done = _between(result, mentions, phrases.route, phrases, ctx, own_side=True)
+        if done:
+            done.reason = "on the way between the two places; the radius covers both"
+            return done
     if not origin:
         ranked = _rank(mentions[0], ctx)
         result.candidates = [_candidate(s) for s in ranked[:5]]
@@ -187,8 +192,11 @@ def _hints(mentions: list[Mention], country: str | None) -> set[str]:
 
 
 def _fits(place: Place, hints: set[str]) -> bool:
-    """Whether a place agrees with the hinted countries (seas and borders always do)."""
-    return not hints or place.country is None or place.country in hints
+    """Whether a place agrees with the hinted countries (seas and borders always do; a town
+    of no known country, such as Kralendijk on Bonaire, never does)."""
+    if not hints or place.country in hints:
+        return True
+    return place.country is None and place.kind != "city"
 
 
 def _admin_or_finer(mentions: list[Mention], ctx: Context) -> bool:
@@ -222,7 +230,7 @@ def _choose(pool: list[Mention], ctx: Context) -> tuple[Mention, list[Scored]] |
         return None
     tops = [(m, r[0].place) for m, r in options]
 
-    def key(option: tuple[Mention, list[Scored]]) -> tuple[int, int, int, int, int, int]:
+    def key(option: tuple[Mention, list[Scored]]) -> tuple[int, ...]:
         mention, ranked = option
         top = ranked[0].place
         outside = 1 if ctx.boxes and not _in_region(top, ctx.boxes) else 0
@@ -230,7 +238,9 @@ def _choose(pool: list[Mention], ctx: Context) -> tuple[Mention, list[Scored]] |
         others = [p for m, p in tops if m is not mention and p.kind != "country"]
         alone = 1 if others and not _supported(top, others) else 0
         fuzzy = 1 if mention.fuzzy else 0
-        return (outside, weak, alone, fuzzy, PRECISION_RANK[top.precision], mention.start)
+        partial = 1 if mention.partial else 0
+        rank = PRECISION_RANK[top.precision]
+        return (outside, weak, alone, partial, fuzzy, rank, mention.start)
 
     options.sort(key=key)
     for mention, ranked in options:
@@ -360,12 +370,17 @@ def _country_inside(place: Place, hints: set[str], gaz: Gazetteer) -> Place | No
     return min(inner, key=lambda c: c.uncertainty_m) if len(inner) == 1 else None
 
 
-def _side(mentions: list[Mention], span: tuple[int, int], ctx: Context) -> Scored | None:
+def _side(
+    mentions: list[Mention], span: tuple[int, int], ctx: Context, own_side: bool = False
+) -> Scored | None:
     """The place one side of "between X and Y" names: a name in the side's first clause
-    ("Agadez" of "Agadez, Niger"), else a country anywhere in the side."""
+    ("Agadez" of "Agadez, Niger"), else a country anywhere in the side. With ``own_side``
+    (a route "from X to Y") the other side's country is not a hint for this one."""
     lo, hi = span
     if lo >= len(ctx.tokens):
         return None
+    if own_side:
+        ctx = replace(ctx, mentions=[m for m in ctx.mentions if lo <= m.start < hi])
     clause = ctx.tokens[lo].clause
     inside = [m for m in mentions if lo <= m.start < hi]
     first = [m for m in inside if not m.is_country and ctx.tokens[m.start].clause == clause]
@@ -392,11 +407,16 @@ def _pair(mentions: list[Mention], tokens: list[Token]) -> Spans | None:
 
 
 def _between(
-    result: GeocodeResult, mentions: list[Mention], spans: Spans, phrases: Phrases, ctx: Context
+    result: GeocodeResult,
+    mentions: list[Mention],
+    spans: Spans,
+    phrases: Phrases,
+    ctx: Context,
+    own_side: bool = False,
 ) -> GeocodeResult | None:
     """Midpoint of the two places of "between X and Y"; None when a side names nothing."""
-    a = _side(mentions, spans[0], ctx)
-    b = _side(mentions, spans[1], ctx)
+    a = _side(mentions, spans[0], ctx, own_side)
+    b = _side(mentions, spans[1], ctx, own_side)
     if a is None or b is None or a.place == b.place:
         return None
     if a.place.kind == "country" and b.place.kind == "country" and phrases.border:
