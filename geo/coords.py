@@ -140,7 +140,8 @@ def _pair(s: str) -> tuple[float, float]:
     vb, axis_b = _half(b)
     if axis_a == "lon" or axis_b == "lat":
         if axis_a == axis_b:
-            raise CoordinateError(f"both halves are {axis_a}itudes in {s!r}")
+            both = "latitudes" if axis_a == "lat" else "longitudes"
+            raise CoordinateError(f"both halves are {both} in {s!r}")
         return check_range(va, vb)
     if axis_a == axis_b == "lat":
         raise CoordinateError(f"both halves are latitudes in {s!r}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import math
+from pathlib import Path
 
 import pytest
 
@@ -83,3 +85,43 @@ def test_bad_coordinates_raise_with_a_reason(text: str, reason: str) -> None:
 def test_geojson_geometry_must_be_a_valid_point(geometry: object, reason: str) -> None:
     with pytest.raises(CoordinateError, match=reason):
         point_from_geojson(geometry)
+
+
+FIXTURE = Path(__file__).parent / "fixtures" / "coordinates_labelled.csv"
+
+
+def _labelled() -> list[dict[str, str]]:
+    with FIXTURE.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_labelled_coordinates_fixture_is_big_and_real() -> None:
+    rows = _labelled()
+    real = [r for r in rows if r["origin"].startswith("mmp_") and "(" not in r["origin"]]
+    assert len(real) >= 150
+    assert len({r["text"] for r in rows}) == len(rows)
+    notes = {r["note"] for r in rows}
+    for notation in ("DMS", "DMS, spaces", "degrees and decimal minutes", "hemisphere letters"):
+        assert notation in notes
+    assert {"decimal commas", "GeoJSON", "WKT, lon first", "invalid"} <= notes
+
+
+def test_every_labelled_coordinate_parses_as_written_by_hand() -> None:
+    """100 %: each string gives its expected point, None, or the expected rejection."""
+    wrong = []
+    for row in _labelled():
+        try:
+            got: object = parse_point(row["text"])
+        except CoordinateError as exc:
+            got = f"error: {exc}"
+        if row["expect"] == "point":
+            ok = isinstance(got, tuple) and (
+                abs(got[0] - float(row["lon"])) <= 1e-6 and abs(got[1] - float(row["lat"])) <= 1e-6
+            )
+        elif row["expect"] == "none":
+            ok = got is None
+        else:
+            ok = isinstance(got, str) and row["error"] in got
+        if not ok:
+            wrong.append((row["text"], row["expect"], row["lon"], row["lat"], row["error"], got))
+    assert not wrong, wrong
