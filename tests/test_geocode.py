@@ -369,6 +369,7 @@ def test_secondary_compass_points_move_the_point() -> None:
     assert km(r, anchor.lat, anchor.lon) == pytest.approx(20, rel=0.02)
     assert r.lat < anchor.lat and r.lon > anchor.lon  # 157.5 deg: mostly south, a bit east
     assert (words.lat, words.lon) == (r.lat, r.lon)
+    assert geocode("30 nm NNW of Zuwara, Libya").country == "at_sea"  # nautical miles: at sea
 
 
 def test_a_route_from_one_place_to_another_covers_both() -> None:

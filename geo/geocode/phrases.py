@@ -57,7 +57,7 @@ OFFSET = re.compile(
 )
 DIRECTION_OF = re.compile(rf"\b(?P<dir>{_DIRS}) of\b")
 OFFSHORE = re.compile(
-    r"(?<!called )\boff\b|\boffshore\b|\bat sea\b|\bwaters\b|\bnautical\b|\bshipwreck"
+    r"(?<!called )\boff\b|\boffshore\b|\bat sea\b|\bwaters\b|\bnautical\b|\d nmi?\b|\bshipwreck"
     r"|\bsank\b|\bcapsized\b|\bin the (?:\w+ )?sea\b"
 )
 NEAR = re.compile(
