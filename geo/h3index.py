@@ -61,3 +61,30 @@ def center(cell_id: int) -> tuple[float, float]:
     """``(lon, lat)`` of the cell's centre."""
     lat, lon = _h3.cell_to_latlng(cell_id)
     return lon, lat
+
+
+# --- Hierarchy (coordinate-free; used by geo.heatmap to spread coarse cells) -------------------
+
+
+def parent(cell_id: int, res: int) -> int:
+    """The ancestor of the cell at ``res`` (the cell itself at its own resolution)."""
+    return int(_h3.cell_to_parent(cell_id, res))
+
+
+def children(cell_id: int, res: int) -> list[int]:
+    """The descendants of the cell at ``res``: 7 per level, 6 below a pentagon."""
+    return [int(c) for c in _h3.cell_to_children(cell_id, res)]
+
+
+def children_count(cell_id: int, res: int) -> int:
+    """``len(children(cell_id, res))`` without building the list (guards against explosion)."""
+    return int(_h3.cell_to_children_size(cell_id, res))
+
+
+def is_pentagon(cell_id: int) -> bool:
+    return bool(_h3.is_pentagon(cell_id))
+
+
+def pentagons(res: int) -> list[int]:
+    """The 12 pentagon cells at ``res``."""
+    return [int(c) for c in _h3.get_pentagons(res)]

@@ -1,0 +1,173 @@
+"""Uncertainty-aware H3 heatmaps of public events (docs/h3.md).
+
+An incident is stored at the finest H3 resolution its location uncertainty supports, so a
+heatmap finer than that cannot pin it to one cell. Two honest answers:
+
+- **coarse** (default): the incident stays in its own, coarser cell, and the row says so
+  (``coarser=True``): the map draws a bigger hexagon where the place is only roughly known.
+- **spread**: its weight is split evenly over the cell's descendants at the requested
+  resolution (6 instead of 7 per level under a pentagon), so the map looks uniform but
+  "smears" uncertain incidents; the ``spread`` part of each cell says how much is smeared.
+
+Aggregation runs in PostGIS (``h3_parent``, migration 0015) over the same predicates as every
+other public read (``geo.repo.incidents.where_sql``), counting events, not source records.
+Spreading runs in Python on the aggregated coarse cells, never per incident.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from geo import h3index
+from geo.db import load_sql
+from geo.errors import InvalidInput
+from geo.repo.incidents import IncidentFilter, where_sql
+
+Weight = Literal["incidents", "dead_and_missing"]
+WEIGHTS: tuple[str, ...] = get_args(Weight)
+MIN_RES, MAX_RES = 0, 9  # 9 is the finest resolution stored (docs/h3.md)
+MAX_CELLS = 100_000  # ~5 MB of JSON; a map cannot show more hexagons than that anyway
+
+
+@dataclass(slots=True)
+class HeatmapCell:
+    """One hexagon: its weight, and whether (coarse) or how much (spread) it is uncertain."""
+
+    cell: int
+    resolution: int
+    weight: float
+    coarser: bool = False  # coarse mode: the cell is coarser than asked for
+    spread: float = 0.0  # spread mode: the part of ``weight`` spread down from coarser cells
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cell": h3index.to_hex(self.cell),
+            "resolution": self.resolution,
+            "weight": self.weight,
+            "coarser": self.coarser,
+            "spread": self.spread,
+        }
+
+
+@dataclass
+class HeatmapResult:
+    """Cells coarsest first (the drawing order), and totals that the cells' weights sum to."""
+
+    resolution: int
+    spread: bool
+    weight: Weight
+    cells: list[HeatmapCell] = field(default_factory=list)
+    total: int = 0  # the weight of the matching events that have a cell
+    unlocated: int = 0  # the weight of matching events without a location (not on the map)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "resolution": self.resolution,
+            "mode": "spread" if self.spread else "coarse",
+            "weight": self.weight,
+            "total": self.total,
+            "unlocated": self.unlocated,
+            "cells": [c.to_dict() for c in self.cells],
+        }
+
+
+def heatmap(
+    conn: Connection,
+    *,
+    resolution: int,
+    flt: IncidentFilter,
+    spread: bool = False,
+    weight: Weight = "incidents",
+    max_cells: int = MAX_CELLS,
+) -> HeatmapResult:
+    """The heatmap of the public events matching ``flt`` at H3 ``resolution`` (0-9).
+
+    ``weight`` is what each event adds: 1 (``"incidents"``) or its dead + missing. Raises
+    ``InvalidInput`` for a resolution outside 0-9, an unknown weight, or a result of more than
+    ``max_cells`` cells (asks for a coarser resolution, a smaller area, or coarse mode).
+    """
+    _check(resolution, weight)
+    where, params = where_sql(conn, flt)
+    query = load_sql("geo", "heatmap.sql").replace("{filter}", where)
+    rows = conn.execute(
+        sa.text(query), dict(params, resolution=resolution, limit=max_cells + 2)
+    ).all()
+    result = HeatmapResult(resolution=resolution, spread=spread, weight=weight)
+    located: list[tuple[int, int, int]] = []
+    for cell, res, incidents, dead_and_missing in rows:
+        value = int(incidents if weight == "incidents" else dead_and_missing)
+        if cell is None:
+            result.unlocated = value
+        else:
+            located.append((int(cell), int(res), value))
+    if len(located) > max_cells:
+        raise InvalidInput(
+            f"the heatmap at resolution {resolution} has more than {max_cells} cells; "
+            "pick a coarser resolution or a smaller bbox",
+            parameter="resolution",
+        )
+    result.total = sum(v for _, _, v in located)
+    if spread:
+        result.cells = _spread(located, resolution, max_cells)
+    else:
+        result.cells = [
+            HeatmapCell(cell, res, float(value), coarser=res < resolution)
+            for cell, res, value in located
+        ]
+    result.cells.sort(key=lambda c: (c.resolution, c.cell))
+    return result
+
+
+def _check(resolution: Any, weight: Any) -> None:
+    if (
+        not isinstance(resolution, int)
+        or isinstance(resolution, bool)
+        or not MIN_RES <= resolution <= MAX_RES
+    ):
+        raise InvalidInput(
+            f"resolution must be an integer from {MIN_RES} to {MAX_RES} (H3; 9 has ~200 m "
+            f"edges, 4 ~26 km); got {resolution!r}",
+            parameter="resolution",
+        )
+    if weight not in WEIGHTS:
+        raise InvalidInput(
+            f"weight must be one of {', '.join(WEIGHTS)}; got {weight!r}", parameter="weight"
+        )
+
+
+def _spread(
+    located: list[tuple[int, int, int]], resolution: int, max_cells: int
+) -> list[HeatmapCell]:
+    """Each coarse cell's weight split evenly over its descendants at ``resolution``.
+
+    The size is checked before any child is built: spreading one res-2 cell to res 9 alone
+    makes 7**7 = 823,543 cells.
+    """
+    sizes = [
+        h3index.children_count(cell, resolution) if res < resolution else 1
+        for cell, res, _ in located
+    ]
+    if sum(sizes) > max_cells:
+        raise InvalidInput(
+            f"spreading to resolution {resolution} would make up to {sum(sizes)} cells "
+            f"(limit {max_cells}); pick a coarser resolution, a smaller bbox, or coarse mode",
+            parameter="resolution",
+        )
+    weights: dict[int, float] = {}
+    smeared: dict[int, float] = {}
+    for (cell, res, value), size in zip(located, sizes, strict=True):
+        if res == resolution:
+            weights[cell] = weights.get(cell, 0.0) + value
+            continue
+        share = value / size
+        for child in h3index.children(cell, resolution):
+            weights[child] = weights.get(child, 0.0) + share
+            smeared[child] = smeared.get(child, 0.0) + share
+    return [
+        HeatmapCell(cell, resolution, weight, False, smeared.get(cell, 0.0))
+        for cell, weight in weights.items()
+    ]
