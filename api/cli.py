@@ -181,11 +181,55 @@ def import_geojson(
 @click.option("--country", default=None, help="ISO3 country the record names, to disambiguate.")
 @click.option("--region", default=None, help="The record's region text, to disambiguate.")
 @click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
-def geocode(text: str, country: str | None, region: str | None, as_json: bool) -> None:
-    """Show how the offline gazetteer places TEXT: match, precision, uncertainty, candidates."""
-    from geo.geocode import geocode as run_geocode
+@click.option(
+    "--online/--offline",
+    default=None,
+    help="Ask Nominatim (cached in the database) when the gazetteer cannot place TEXT; "
+    "default: the CROSSINGS_GEOCODER_ONLINE setting (off).",
+)
+@click.pass_context
+def geocode(
+    ctx: click.Context,
+    text: str,
+    country: str | None,
+    region: str | None,
+    as_json: bool,
+    online: bool | None,
+) -> None:
+    """Show how TEXT is placed: match, precision, uncertainty, candidates (docs/geocoding.md)."""
+    settings = _settings(ctx)
+    if not (settings.geocoder_online if online is None else online):
+        from geo.geocode import geocode as run_geocode
 
-    _emit(run_geocode(text, country=country, region=region), as_json)
+        _emit(run_geocode(text, country=country, region=region), as_json)
+        return
+    import sqlalchemy.exc
+
+    from geo.errors import InvalidInput, translate_db_error
+    from geo.geocode.online import OnlineGeocoder, lookup
+
+    try:
+        service = OnlineGeocoder(
+            user_agent=settings.geocoder_user_agent,
+            url=settings.nominatim_url,
+            timeout_s=settings.geocoder_timeout_s,
+            min_delay_s=settings.geocoder_min_delay_s,
+        )
+    except InvalidInput as exc:
+        setting = f"CROSSINGS_{(exc.parameter or '').upper()}"
+        raise click.ClickException(f"{exc} (set {setting})") from exc
+    try:
+        with _engine(ctx).begin() as conn:
+            found = lookup(conn, text, country=country, region=region, online=service)
+    except sqlalchemy.exc.ProgrammingError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "42P01":
+            raise click.ClickException(
+                "the geocode cache table is missing: run `crossings db upgrade`"
+            ) from exc
+        raise click.ClickException(str(translate_db_error(exc))) from exc
+    _emit(found, as_json)
+    if found.error:
+        raise click.ClickException(f"online geocoder failed: {found.error}")
 
 
 @main.command()

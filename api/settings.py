@@ -38,6 +38,29 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
 
+    # Online geocoder (geo.geocode.online), off by default. Privacy: when on, the only things
+    # that leave the machine are a location text the offline gazetteer could not place (GPS
+    # strings and coordinate-like numbers removed) and the record's country hint; never
+    # coordinates, record ids or any other field. Every answer is cached in the database.
+    geocoder_online: bool = Field(
+        default=False,
+        description="Ask Nominatim for texts the offline gazetteer cannot place (off by default).",
+    )
+    nominatim_url: str = Field(
+        default="https://nominatim.openstreetmap.org",
+        description="Nominatim base URL (scheme, host, optional path); self-hosted ones welcome.",
+    )
+    geocoder_user_agent: str = Field(
+        default="",
+        description="User agent naming this deployment and a contact; Nominatim requires one.",
+    )
+    geocoder_min_delay_s: float = Field(
+        default=1.0,
+        ge=0,
+        description="Seconds between requests; the public Nominatim requires at least 1.",
+    )
+    geocoder_timeout_s: float = Field(default=10.0, gt=0, le=120)
+
     @cached_property
     def sqlalchemy_url(self) -> str:
         """The same URL with the psycopg 3 driver named, as SQLAlchemy wants it."""
