@@ -35,10 +35,11 @@ migrate: venv postgres
 boundaries: migrate
 	$(BIN)/crossings boundaries load --if-changed
 
+# Each import runs the placement checks on the rows it changed, in its transaction, and links
+# events (dedupe) only when it changed something: on a set-up database both files are skipped
+# and nothing is checked or linked again. After a boundaries change: crossings quality check.
 sample: boundaries
-	for f in $(SAMPLES); do $(BIN)/crossings import mmp --no-dedupe "$$f" || exit 1; done
-	$(BIN)/crossings quality check
-	$(BIN)/crossings dedupe
+	for f in $(SAMPLES); do $(BIN)/crossings import mmp "$$f" || exit 1; done
 
 lint: venv
 	$(BIN)/ruff check geo api maps boundaries tests bench

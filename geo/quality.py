@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -38,6 +39,8 @@ from geo.geocode.gazetteer import KINDS_AT_SEA, STOPWORDS, gazetteer
 from geo.geocode.phrases import find_mentions, find_phrases
 from geo.geocode.regions import region_boxes
 from geo.geocode.text import fold, repair_mojibake, strip_boilerplate, tokenize
+from geo.quality_names import NUMBER, literal
+from geo.report import ImportReport
 
 # A point this far outside every country its text names still agrees: border towns, coastal
 # outlines cut at 1:10m, "near the border".
@@ -55,6 +58,16 @@ INLAND_KM = 50.0
 # Border rivers (Rio Grande, Evros, Una) drown people inland: a drowning this close to a land
 # border is accepted.
 RIVER_BORDER_KM = 10.0
+
+# The flags these checks own in quality_flags (others, e.g. the importer's ambiguous_location,
+# are left alone).
+CHECKS = (
+    "country_mismatch",
+    "region_mismatch",
+    "land_cause_at_sea",
+    "drowning_inland",
+    "swapped_coordinates",
+)
 
 # Causes that only happen on land. Sickness, dehydration, starvation and exposure are left out:
 # boats adrift for days (Atlantic route, Andaman Sea) kill people that way far from any coast.
@@ -167,7 +180,9 @@ class QualityReport:
     ``agreement_before``/``agreement_after``: counts from geo/sql/quality_agreement.sql (and
     shares) before and after the fixes; ``fixed``: one entry per flipped record; ``flagged``:
     one entry per record with open flags; ``warnings``: import-report shaped
-    (``{"row", "field", "message", "kind"}``) so an importer can append them to its report.
+    (``{"row", "field", "message", "kind"}``), one per fix and per flagged record, naming
+    countries, not coordinates; ``texts``: distinct text keys in scope and how many had to be
+    read with the gazetteer; ``timings``: seconds per stage.
     """
 
     import_run_id: str | None
@@ -179,6 +194,8 @@ class QualityReport:
     flagged: list[dict[str, Any]] = field(default_factory=list)
     changed: int = 0
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    texts: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def flagged_by_check(self) -> dict[str, int]:
@@ -187,9 +204,23 @@ class QualityReport:
             counts.update({f["check"] for f in row["flags"]})
         return dict(sorted(counts.items()))
 
+    def counts(self) -> dict[str, Any]:
+        """The figures an import report carries: fixes, flagged records, by check, texts read."""
+        keep = ("located", "named", "named_exact", "named_agree", "region_only", "region_agree")
+        return {
+            "fixed": len(self.fixed),
+            "flagged": len(self.flagged),
+            "flagged_by_check": self.flagged_by_check,
+            "changed": self.changed,
+            "agreement_before": {k: self.agreement_before[k] for k in keep},
+            "agreement_after": {k: self.agreement_after[k] for k in keep},
+            **self.texts,
+        }
+
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["flagged_by_check"] = self.flagged_by_check
+        out["timings"] = {k: round(v, 3) for k, v in self.timings.items()}
         return out
 
     def summary(self, examples: int = 10) -> str:
@@ -205,11 +236,17 @@ class QualityReport:
         lines.append(f"swapped coordinates fixed: {len(self.fixed)}")
         for row in self.fixed[:examples]:
             lines.append(
-                f"  {row['source_id']}: {row['location_text']!r} {row['from']} -> {row['to']}"
+                f"  {row['source_id']}: {row['location_text']!r}"
+                f" {row['country_before']} -> {row['country_after']}"
             )
         lines.append(f"records flagged: {len(self.flagged)}")
         for check, n in self.flagged_by_check.items():
             lines.append(f"  {check}: {n}")
+        if self.texts:
+            lines.append(
+                f"texts: {self.texts['texts']} distinct,"
+                f" {self.texts['read_with_gazetteer']} read with the gazetteer"
+            )
         if not self.write:
             lines.append("dry run: nothing was written")
         return "\n".join(lines)
@@ -219,24 +256,38 @@ def _pct(share: float | None) -> str:
     return "n/a" if share is None else f"{100 * share:.1f} %"
 
 
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
 def check_placements(
     conn: Connection,
     *,
     import_run_id: uuid.UUID | None = None,
     fix: bool = True,
     write: bool = True,
+    staged: str | None = None,
+    exhaustive: bool = False,
 ) -> QualityReport:
     """Check the placements of one import run's incidents, or of all; fix swaps, flag the rest.
 
     Works inside the caller's transaction (temporary tables are dropped at commit or rollback,
     or at the end of the pass). ``fix=False`` flags swapped coordinates with the suggested point
     instead of flipping them; ``write=False`` computes everything and writes nothing (then
-    ``fix`` only changes what is reported).
+    ``fix`` only changes what is reported). ``staged`` names a table of the import's
+    ``(row_no, source_id)`` (its staging table) so warnings carry the file's row numbers.
+    ``exhaustive`` reads every text with the gazetteer instead of only the texts the cheap
+    reading leaves undecided (:mod:`geo.quality_names`): slower, same result; tests compare.
     """
+    if staged is not None and not _IDENTIFIER.match(staged):
+        raise ValueError(f"not a table name: {staged!r}")
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
     run = str(import_run_id) if import_run_id is not None else None
-    _prepare(conn, run)
     params = _params(run)
-    conn.execute(sa.text(load_sql("geo", "quality_base.sql")), params)
+    texts = _prepare(conn, params, exhaustive=exhaustive)
+    timings["texts"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    conn.execute(sa.text(load_sql("geo", "quality_base.sql")), {**params, "only_ids": None})
     before = _agreement(conn)
     swaps = [
         dict(r._mapping)
@@ -246,13 +297,23 @@ def check_placements(
     to_fix = [s for s in swaps if fix and not s["coarse"]]
     suggest = [str(s["id"]) for s in swaps if not fix or s["coarse"]]
     fixed = [_fix_entry(s) for s in to_fix]
+    timings["checks"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     if write and to_fix:
         _apply_fixes(conn, to_fix, fixed)
-        conn.exec_driver_sql("DROP TABLE quality_base")
-        conn.execute(sa.text(load_sql("geo", "quality_base.sql")), params)
+        ids = [str(s["id"]) for s in to_fix]
+        conn.execute(
+            sa.text("DELETE FROM quality_base WHERE id = ANY (CAST(:ids AS uuid[]))"), {"ids": ids}
+        )
+        again = load_sql("geo", "quality_base.sql").replace(
+            "CREATE TEMP TABLE quality_base ON COMMIT DROP AS", "INSERT INTO quality_base"
+        )
+        conn.execute(sa.text(again), {**params, "only_ids": ids})
         after = _agreement(conn)
     else:
         after = _agreement(conn, fixed_ids={s["id"] for s in to_fix})
+    timings["fixes"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     rows = conn.execute(
         sa.text(load_sql("geo", "quality_flags.sql")),
         {**params, "suggest_ids": suggest, "write": write},
@@ -265,6 +326,8 @@ def check_placements(
     if not write and to_fix:  # report what a fixing run would leave flagged
         fixed_ids = {str(s["id"]) for s in to_fix}
         flagged = [f for f in flagged if f["id"] not in fixed_ids]
+    warnings = _warnings(conn, fixed, flagged, staged)
+    timings["flags"] = time.perf_counter() - t0
     _drop(conn)
     return QualityReport(
         import_run_id=run,
@@ -275,13 +338,30 @@ def check_placements(
         fixed=fixed,
         flagged=flagged,
         changed=sum(1 for r in rows if r.changed) + (len(fixed) if write else 0),
-        warnings=[_warning(f) for f in fixed],
+        warnings=warnings,
+        texts=texts,
+        timings=timings,
     )
+
+
+def check_import(conn: Connection, report: ImportReport, *, staged: str) -> float:
+    """Run the checks on what one import just inserted or updated, in its transaction.
+
+    Fixes and flags become warnings of ``report`` with the file's row numbers (from ``staged``,
+    the import's staging table) and the figures ``report.placements``. Returns the seconds
+    spent. An import that changed nothing costs one indexed count.
+    """
+    t0 = time.perf_counter()
+    quality = check_placements(conn, import_run_id=report.run_id, staged=staged)
+    report.warnings.extend(quality.warnings)
+    report.placements = quality.counts()
+    return time.perf_counter() - t0
 
 
 def _params(run: str | None) -> dict[str, Any]:
     return {
         "import_run_id": run,
+        "number": NUMBER,
         "land_causes": LAND_CAUSES,
         "drowning_causes": DROWNING_CAUSES,
         "land_tolerance_km": LAND_TOLERANCE_KM,
@@ -290,49 +370,104 @@ def _params(run: str | None) -> dict[str, Any]:
         "land_at_sea_km": LAND_AT_SEA_KM,
         "inland_km": INLAND_KM,
         "river_border_km": RIVER_BORDER_KM,
+        "own_checks": list(CHECKS),
     }
 
 
-def _prepare(conn: Connection, run: str | None) -> None:
-    """Temporary tables of what each distinct text and region says, and the helper functions."""
+def _prepare(conn: Connection, params: dict[str, Any], *, exhaustive: bool) -> dict[str, int]:
+    """The records in scope (quality_scope), what each distinct text key and region says
+    (quality_texts, quality_regions), and the helper functions.
+
+    Every key gets the cheap reading; the keys it leaves undecided (quality_undecided.sql), or
+    all when ``exhaustive``, are read with the gazetteer, which is loaded only then.
+    """
     _drop(conn)
     conn.exec_driver_sql(load_sql("geo", "quality_functions.sql"))
-    texts = conn.execute(
-        sa.text(
-            "SELECT DISTINCT location_text, region_text FROM incidents WHERE geom IS NOT NULL"
-            " AND (CAST(:run AS uuid) IS NULL OR import_run_id = CAST(:run AS uuid))"
-        ),
-        {"run": run},
-    ).all()
+    conn.execute(sa.text(load_sql("geo", "quality_scope.sql")), params)
     conn.exec_driver_sql(
-        "CREATE TEMP TABLE quality_texts (location_text text PRIMARY KEY, named text[],"
-        " sea_text boolean, water_text boolean, desert_text boolean, coarse_text boolean)"
-        " ON COMMIT DROP"
+        "CREATE TEMP TABLE quality_texts (text_key text PRIMARY KEY, literal text[],"
+        " names_none boolean, desert_text boolean, named text[], sea_text boolean,"
+        " water_text boolean, coarse_text boolean) ON COMMIT DROP"
     )
     conn.exec_driver_sql(
         "CREATE TEMP TABLE quality_regions (region_text text PRIMARY KEY, boxes geometry)"
         " ON COMMIT DROP"
     )
-    places = []
-    for text in sorted({t for t, _ in texts if t}):
-        p = named_place(text)
-        places.append(
+    keys = [
+        r[0]
+        for r in conn.exec_driver_sql(
+            "SELECT DISTINCT text_key FROM quality_scope WHERE text_key IS NOT NULL"
+        )
+    ]
+    cheap = []
+    for key in keys:
+        lit = literal(key)
+        cheap.append(
             {
-                "t": text,
-                "n": list(p.countries),
-                "s": p.sea,
-                "w": p.water,
-                "d": p.desert,
-                "c": p.coarse,
+                "t": key,
+                "l": None if lit.countries is None else list(lit.countries),
+                "n": lit.names_none,
+                "d": bool(_DESERT.search(fold(key))),
             }
         )
+    if cheap:
+        conn.execute(
+            sa.text(
+                "INSERT INTO quality_texts (text_key, literal, names_none, desert_text)"
+                " VALUES (:t, CAST(:l AS text[]), :n, :d)"
+            ),
+            cheap,
+        )
+    _regions(conn)
+    _parts(conn)
+    if exhaustive:
+        undecided = keys
+    else:
+        undecided = [
+            r[0] for r in conn.execute(sa.text(load_sql("geo", "quality_undecided.sql")), params)
+        ]
+    places = []
+    for key in undecided:
+        p = named_place(key)
+        places.append({"t": key, "n": list(p.countries), "s": p.sea, "w": p.water, "c": p.coarse})
     if places:
         conn.execute(
-            sa.text("INSERT INTO quality_texts VALUES (:t, CAST(:n AS text[]), :s, :w, :d, :c)"),
+            sa.text(
+                "UPDATE quality_texts SET named = CAST(:n AS text[]), sea_text = :s,"
+                " water_text = :w, coarse_text = :c WHERE text_key = :t"
+            ),
             places,
         )
+    # Decided by the cheap reading: what it names is what counts (see quality_undecided.sql).
+    conn.exec_driver_sql(
+        "UPDATE quality_texts SET named = coalesce(literal, '{}'), sea_text = false,"
+        " water_text = false, coarse_text = true WHERE named IS NULL"
+    )
+    _parts(conn)
+    return {"texts": len(keys), "read_with_gazetteer": len(places)}
+
+
+def _parts(conn: Connection) -> None:
+    """Copy the pieces of every country the texts name (and are not copied yet) to quality_parts."""
+    added = conn.exec_driver_sql(
+        "INSERT INTO quality_parts SELECT p.iso3, p.geom, ST_Envelope(p.geom) FROM country_parts p"
+        " WHERE p.iso3 IN (SELECT unnest(coalesce(named, literal)) FROM quality_texts"
+        " EXCEPT SELECT iso3 FROM quality_sizes)"
+    ).rowcount
+    if added:
+        conn.exec_driver_sql(
+            "INSERT INTO quality_sizes SELECT iso3, count(*) FROM quality_parts"
+            " WHERE iso3 NOT IN (SELECT iso3 FROM quality_sizes) GROUP BY iso3"
+        )
+        conn.exec_driver_sql("ANALYZE quality_parts")
+
+
+def _regions(conn: Connection) -> None:
     regions = []
-    for region in sorted({r for _, r in texts if r}):
+    texts = conn.exec_driver_sql(
+        "SELECT DISTINCT region_text FROM quality_scope WHERE region_text IS NOT NULL"
+    )
+    for (region,) in texts:
         boxes = region_boxes(region)
         if boxes:
             wkt = ", ".join(
@@ -346,7 +481,10 @@ def _prepare(conn: Connection, run: str | None) -> None:
 
 
 def _drop(conn: Connection) -> None:
-    conn.exec_driver_sql("DROP TABLE IF EXISTS quality_base, quality_texts, quality_regions")
+    conn.exec_driver_sql(
+        "DROP TABLE IF EXISTS quality_base, quality_scope, quality_texts, quality_regions,"
+        " quality_parts, quality_sizes"
+    )
     conn.exec_driver_sql("DROP FUNCTION IF EXISTS pg_temp.quality_named_km(geometry, text[])")
     conn.exec_driver_sql("DROP FUNCTION IF EXISTS pg_temp.quality_box_km(geometry, geometry)")
 
@@ -385,6 +523,7 @@ def _fix_entry(swap: dict[str, Any]) -> dict[str, Any]:
         "location_text": swap["location_text"],
         "country_before": swap["country"],
         "country_after": swap["flipped_country"],  # re-enrichment replaces it when written
+        "named": list(swap["named"]),
         "from": [round(swap["y"], 6), round(swap["x"], 6)],  # [lat, lon], as sources write
         "to": [round(swap["x"], 6), round(swap["y"], 6)],
         "distance_km_before": _km(
@@ -429,6 +568,16 @@ def _apply_fixes(
         {"import_run_id": None},
     )
     tables.drop(conn)
+    # the checks that follow read the fixed points
+    conn.execute(
+        sa.text(
+            "UPDATE quality_scope s SET geom = i.geom, country = i.country,"
+            " coast_km = i.coast_distance_km, border_km = i.border_distance_km,"
+            " quality_flags = i.quality_flags FROM incidents i"
+            " WHERE s.id = i.id AND i.id = ANY (CAST(:ids AS uuid[]))"
+        ),
+        {"ids": ids},
+    )
     after = conn.execute(
         sa.text("SELECT id, country FROM incidents WHERE id = ANY (CAST(:ids AS uuid[]))"),
         {"ids": ids},
@@ -438,14 +587,103 @@ def _apply_fixes(
         entry["country_after"] = countries.get(entry["id"])
 
 
-def _warning(entry: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "row": None,
-        "field": "coordinates",
-        "kind": "swapped coordinates",
-        "message": (
-            f"{entry['source_id']}: latitude and longitude exchanged for {entry['location_text']!r}"
-            f" ({entry['from'][0]}, {entry['from'][1]} -> {entry['to'][0]}, {entry['to'][1]};"
-            f" country {entry['country_before']} -> {entry.get('country_after', '?')})"
-        ),
-    }
+def _warnings(
+    conn: Connection,
+    fixed: list[dict[str, Any]],
+    flagged: list[dict[str, Any]],
+    staged: str | None,
+) -> list[dict[str, Any]]:
+    """One warning per fix and per flagged record, in words and country names (no coordinates),
+    with the file's row number when the import's staging table is given."""
+    codes: set[str] = set()
+    for entry in fixed:
+        codes.update(c for c in (entry["country_before"], entry["country_after"]) if c)
+        codes.update(entry["named"])
+    for row in flagged:
+        for flag in row["flags"]:
+            codes.update(flag.get("named") or [])
+            if flag.get("computed"):
+                codes.add(flag["computed"])
+    names: dict[str, str] = dict(
+        conn.execute(
+            sa.text("SELECT iso3, name FROM countries WHERE iso3 = ANY (:codes)"),
+            {"codes": sorted(codes)},
+        ).all()
+    )
+    rows: dict[str, int] = {}
+    ids = [e["source_id"] for e in fixed] + [f["source_id"] for f in flagged]
+    if staged is not None and ids:
+        rows = dict(
+            conn.execute(
+                sa.text(
+                    f"SELECT s.source_id, s.row_no FROM {staged} s"
+                    " JOIN unnest(CAST(:ids AS text[])) AS u (source_id) USING (source_id)"
+                ),
+                {"ids": ids},
+            ).all()
+        )
+
+    def place(code: str | None) -> str:
+        if code in (None, "at_sea"):
+            return "at sea"
+        return f"in {names.get(code, code)} ({code})"
+
+    def warning(source_id: str, kind: str, message: str) -> dict[str, Any]:
+        row = rows.get(source_id)
+        if row is None:
+            message = f"{source_id}: {message}"
+        return {"row": row, "field": "coordinates", "message": message, "kind": kind}
+
+    out = []
+    for entry in fixed:
+        after = entry["country_after"]
+        named = entry["named"]
+        agrees = "as the record names" if after in named else "near what the record names"
+        out.append(
+            warning(
+                entry["source_id"],
+                "latitude and longitude swapped: fixed",
+                f"latitude and longitude swapped: fixed; now {place(after)}, {agrees}"
+                f" (was {place(entry['country_before'])})",
+            )
+        )
+    for row in flagged:
+        for flag in row["flags"]:
+            out.append(
+                warning(
+                    row["source_id"],
+                    f"{flag['check'].replace('_', ' ')}: flagged for review",
+                    _flag_message(flag, place) + "; flagged for review",
+                )
+            )
+    return out
+
+
+def _flag_message(flag: dict[str, Any], place: Any) -> str:
+    check = flag["check"]
+    if check == "country_mismatch":
+        named = ", ".join(place(c).removeprefix("in ") for c in flag["named"])
+        return (
+            f"the point is {place(flag['computed'])}, {flag['distance_km']} km from"
+            f" {named}, which the record names"
+        )
+    if check == "region_mismatch":
+        return (
+            f"the point is {place(flag['computed'])}, {flag['distance_km']} km outside the"
+            f" record's region {flag['region']!r}"
+        )
+    if check == "land_cause_at_sea":
+        return (
+            f"cause {flag['cause']!r} but the point is at sea, {flag['coast_km']} km from any coast"
+        )
+    if check == "drowning_inland":
+        return (
+            f"cause {flag['cause']!r} but the point is {flag['coast_km']} km inland, with no"
+            " river, lake or sea named and no land border near"
+        )
+    if check == "swapped_coordinates":
+        return (
+            "latitude and longitude look swapped (exchanged, the point fits the record's text),"
+            " but the text is too vague to prove it: not fixed"
+        )
+    return check

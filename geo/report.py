@@ -34,6 +34,9 @@ class ImportReport:
     error: str | None = None
     enriched: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    # Placement checks of the rows this import changed (geo.quality.check_import): fixed,
+    # flagged, flagged_by_check, texts read; each fix and flag is also a warning.
+    placements: dict[str, Any] | None = None
 
     @property
     def accepted(self) -> int:

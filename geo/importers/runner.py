@@ -343,6 +343,12 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
         inserted, updated = merged.inserted, merged.updated
         if updated:
             conn.execute(sql("geo", "import_merge_sea_area.sql"))
+    # Placement checks on the rows just merged, while their staged row numbers are at hand:
+    # swaps fixed, the rest flagged, each one a warning (docs/quality.md). Not merge time.
+    from geo.quality import check_import
+
+    timings["checks"] = check_import(conn, report, staged="import_stage")
+    t0 += timings["checks"]
     _drop_temp(conn)
     lookup.drop(conn)
     timings["merge"] = time.perf_counter() - t0

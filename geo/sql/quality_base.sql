@@ -1,6 +1,7 @@
--- Stage 1 of the placement checks: every located incident in scope, with what its own text
--- names (quality_texts, filled from Python per distinct text), its region's boxes
--- (quality_regions) and how far the point lies from them.
+-- Stage 2 of the placement checks: every located incident in scope (quality_scope), with what
+-- its own text names (quality_texts, per distinct text key: the full reading, or the cheap one
+-- where that decides, see quality_undecided.sql), its region's boxes (quality_regions) and how
+-- far the point lies from them.
 --  * named_km: km to the nearest named country (0 when the computed country is one of them).
 --  * tolerance_km: how far outside the named countries a point may lie and still agree: the
 --    sea tolerance for a point at sea when the record is a sea record (its text speaks of the
@@ -10,24 +11,21 @@
 --    named and the point is beyond the region tolerance outside the region's boxes.
 CREATE TEMP TABLE quality_base ON COMMIT DROP AS
 WITH scoped AS (
-    SELECT i.id, i.source_id, i.geom, i.country, i.coast_distance_km AS coast_km,
-           i.border_distance_km AS border_km, i.cause, i.location_text, i.region_text,
-           i.review_state, i.quality_flags,
+    SELECT s.id, s.source_id, s.geom, s.country, s.coast_km, s.border_km, s.cause,
+           s.location_text, s.region_text, s.review_state, s.quality_flags, s.h3_res,
            coalesce(t.named, '{}') AS named,
            coalesce(t.sea_text, false) AS sea_text,
            coalesce(t.water_text, false) AS water_text,
            coalesce(t.coarse_text, true) AS coarse,
-           coalesce(i.cause ~* :land_causes
-                    OR (t.desert_text AND NOT coalesce(i.cause, '') ~* :drowning_causes), false)
-               AS land_cause,
-           coalesce(i.cause ~* :drowning_causes, false) AS drowning,
+           s.land_cause_word OR (coalesce(t.desert_text, false) AND NOT s.drowning) AS land_cause,
+           s.drowning,
            r.boxes
-    FROM incidents i
-    LEFT JOIN quality_texts t ON t.location_text = i.location_text
-    LEFT JOIN quality_regions r ON r.region_text = i.region_text
-    WHERE i.geom IS NOT NULL
-      AND (CAST(:import_run_id AS uuid) IS NULL OR i.import_run_id = CAST(:import_run_id AS uuid))
-), measured AS (
+    FROM quality_scope s
+    LEFT JOIN quality_texts t ON t.text_key = s.text_key
+    LEFT JOIN quality_regions r ON r.region_text = s.region_text
+    -- after fixes, only the fixed records are measured again (geo/quality.py)
+    WHERE CAST(:only_ids AS uuid[]) IS NULL OR s.id = ANY (CAST(:only_ids AS uuid[]))
+), measured AS MATERIALIZED (
     SELECT s.*,
            CASE WHEN cardinality(s.named) = 0 THEN NULL
                 WHEN s.country = ANY (s.named) THEN 0.0

@@ -1,8 +1,8 @@
--- Stage 5: the checks, on the placements as they are after any fixes. Each record's open flags
--- are recomputed (a fix entry is kept); a record with open flags moves from 'unreviewed' to
--- 'flagged', and back when a later pass finds its reasons gone (only if it still carries the
--- flags that put it there); verified and rejected records keep their state. Rows are written
--- only when something changes.
+-- Stage 4: the checks, on the placements as they are after any fixes. Each record's open flags
+-- of these checks are recomputed (fix entries and other steps' flags are kept); a record with
+-- open flags moves from 'unreviewed' to 'flagged', and back when a later pass finds its reasons
+-- gone (only if it carried these checks' flags and no other step's); verified and rejected
+-- records keep their state. Rows are written only when something changes.
 --  * country_mismatch: the point lies beyond the tolerance outside every country the text names.
 --  * region_mismatch: no country named, and the point lies far outside the record's region.
 --  * land_cause_at_sea: a land cause (vehicle, train, shot, dehydration, desert...) far out at
@@ -49,13 +49,20 @@ WITH checks AS (
     GROUP BY b.id
 ), planned AS (
     SELECT i.id, i.source_id, c.flags,
+           -- kept: fixes, and flags other steps own (the importer's ambiguous_location)
            (SELECT coalesce(jsonb_agg(e), '[]') FROM jsonb_array_elements(i.quality_flags) e
-            WHERE e ->> 'action' = 'fixed') || c.flags AS new_flags,
+            WHERE e ->> 'action' = 'fixed'
+               OR NOT (e ->> 'check' = ANY (CAST(:own_checks AS text[])))) || c.flags AS new_flags,
            CASE WHEN c.flags <> '[]' AND i.review_state = 'unreviewed' THEN 'flagged'
-                -- flagged by an earlier pass whose reasons are gone (data or rules changed)
+                -- flagged by an earlier pass whose reasons are gone (data or rules changed),
+                -- and by nothing else
                 WHEN c.flags = '[]' AND i.review_state = 'flagged'
                      AND EXISTS (SELECT 1 FROM jsonb_array_elements(i.quality_flags) e
-                                 WHERE e ->> 'action' IS DISTINCT FROM 'fixed')
+                                 WHERE e ->> 'action' IS DISTINCT FROM 'fixed'
+                                   AND e ->> 'check' = ANY (CAST(:own_checks AS text[])))
+                     AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(i.quality_flags) e
+                                     WHERE e ->> 'action' IS DISTINCT FROM 'fixed'
+                                       AND NOT (e ->> 'check' = ANY (CAST(:own_checks AS text[]))))
                     THEN 'unreviewed'
                 ELSE i.review_state END AS new_state
     FROM checks c

@@ -2,23 +2,26 @@
 -- longitude exchanged (ST_FlipCoordinates) agrees: inside the tolerance of a named country,
 -- or, with no country named, inside the region's boxes. A record fixed once is never flipped
 -- again (its quality_flags keep the fix), so the pass is idempotent.
-SELECT b.id, b.source_id, b.location_text, b.country, b.coarse,
-       ST_X(b.geom) AS x, ST_Y(b.geom) AS y, i.h3_res,
-       CASE WHEN cardinality(b.named) > 0 THEN pg_temp.quality_named_km(f.geom, b.named)
-            ELSE pg_temp.quality_box_km(f.geom, b.boxes) END AS flipped_km,
+SELECT b.id, b.source_id, b.location_text, b.country, b.coarse, b.named,
+       ST_X(b.geom) AS x, ST_Y(b.geom) AS y, b.h3_res,
+       f.km AS flipped_km,
        b.named_km, b.region_km,
        -- the flipped point's country before re-enrichment (a dry run reports this one)
        coalesce((SELECT p.iso3 FROM country_parts p WHERE ST_Intersects(p.geom, f.geom) LIMIT 1),
                 'at_sea') AS flipped_country
 FROM quality_base b
-JOIN incidents i ON i.id = b.id
-CROSS JOIN LATERAL (SELECT ST_FlipCoordinates(b.geom) AS geom) f
+CROSS JOIN LATERAL (
+    SELECT g.geom,
+           CASE WHEN cardinality(b.named) > 0 THEN pg_temp.quality_named_km(g.geom, b.named)
+                ELSE pg_temp.quality_box_km(g.geom, b.boxes) END AS km
+    FROM (SELECT ST_FlipCoordinates(b.geom) AS geom) g
+    WHERE abs(ST_X(b.geom)) <= 90
+    OFFSET 0  -- keeps the distance computed once per record
+) f
 WHERE b.disagrees
-  AND abs(ST_X(b.geom)) <= 90
   AND NOT EXISTS (
       SELECT 1 FROM jsonb_array_elements(b.quality_flags) e
       WHERE e ->> 'check' = 'swapped_coordinates' AND e ->> 'action' = 'fixed')
-  AND CASE WHEN cardinality(b.named) > 0
-           THEN pg_temp.quality_named_km(f.geom, b.named) <= CAST(:land_tolerance_km AS double precision)
-           ELSE pg_temp.quality_box_km(f.geom, b.boxes) = 0.0 END
+  AND CASE WHEN cardinality(b.named) > 0 THEN f.km <= CAST(:land_tolerance_km AS double precision)
+           ELSE f.km = 0.0 END
 ORDER BY b.id
