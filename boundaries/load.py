@@ -1,9 +1,10 @@
-"""Build every reference layer (countries, land borders, coastline, sea routes, corridors).
+"""Build every reference layer: countries, land borders, coastline, sea routes, corridors, seas.
 
-Everything derived is derived in PostGIS from three committed inputs: the Natural Earth zip, the
-sea-route GeoJSON and the corridor catalogue. The load runs inside the caller's transaction, so a
-failed rebuild leaves the previous layers untouched; incidents keep their rows but lose their
-border and corridor links (ON DELETE SET NULL) until ``geo.enrich.enrich_incidents`` runs again.
+Everything derived is derived in PostGIS from four committed inputs: the Natural Earth zip, the
+sea-route GeoJSON, the corridor catalogue and the sea-area catalogue. The load runs inside the
+caller's transaction, so a failed rebuild leaves the previous layers untouched; incidents keep
+their rows but lose their border, corridor and sea-area links until
+``geo.enrich.enrich_incidents`` runs again.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from sqlalchemy.engine import Connection
 
 from boundaries.catalogue import CATALOGUE, Catalogue, CatalogueError, load_catalogue
 from boundaries.countries import NE_ZIP, copy_countries, read_rows
+from boundaries.sea_areas import SEA_AREAS, SeaCatalogue, load_sea_areas, stage_sea_areas
 from boundaries.sql import load_sql, sql, statements
 
 SEA_ROUTES = Path(__file__).resolve().parent / "data" / "sea_routes.geojson"
-SQL_FILES = ("countries.sql", "borders.sql", "sea_routes.sql", "corridors.sql")
+SQL_FILES = ("countries.sql", "borders.sql", "sea_routes.sql", "corridors.sql", "sea_areas.sql")
 LAYERS = (
     "countries",
     "country_parts",
@@ -34,9 +36,11 @@ LAYERS = (
     "sea_routes",
     "corridors",
     "corridor_parts",
+    "sea_areas",
+    "sea_area_parts",
 )
 # Children go with their parents (ON DELETE CASCADE); incidents only lose their links.
-CLEAR = ("corridors", "sea_routes", "coastline", "countries")
+CLEAR = ("sea_areas", "corridors", "sea_routes", "coastline", "countries")
 SEQUENCES = tuple(t for t in LAYERS if t != "countries")
 
 
@@ -48,6 +52,7 @@ class BoundariesReport:
     checksum: str
     seconds: float
     reenriched: int | None = None
+    sea_area_version: str | None = None
     steps: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -59,7 +64,7 @@ class BoundariesReport:
         else:
             head = (
                 f"boundaries loaded in {self.seconds:.1f} s (catalogue {self.catalogue_version},"
-                f" inputs {self.checksum[:12]})"
+                f" sea areas {self.sea_area_version}, inputs {self.checksum[:12]})"
             )
         lines = [head, *(f"  {name:<18} {n:>7,}" for name, n in self.counts.items())]
         if self.reenriched is not None:
@@ -70,7 +75,7 @@ class BoundariesReport:
 def input_checksum() -> str:
     """sha256 over every input and every SQL file that derives a layer from them."""
     digest = hashlib.sha256()
-    paths = [NE_ZIP, SEA_ROUTES, CATALOGUE]
+    paths = [NE_ZIP, SEA_ROUTES, CATALOGUE, SEA_AREAS]
     for path in paths:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -84,6 +89,7 @@ def load_boundaries(conn: Connection, *, if_changed: bool) -> BoundariesReport:
     """Rebuild all reference layers; with ``if_changed``, skip when the inputs are unchanged."""
     started = time.perf_counter()
     catalogue = load_catalogue()
+    seas = load_sea_areas()
     checksum = input_checksum()
     if if_changed:
         stored = conn.execute(sa.text("SELECT checksum, counts FROM boundaries_meta")).one_or_none()
@@ -94,6 +100,7 @@ def load_boundaries(conn: Connection, *, if_changed: bool) -> BoundariesReport:
                 catalogue_version=catalogue.version,
                 checksum=checksum,
                 seconds=round(time.perf_counter() - started, 2),
+                sea_area_version=seas.version,
             )
 
     steps: dict[str, float] = {}
@@ -119,6 +126,10 @@ def load_boundaries(conn: Connection, *, if_changed: bool) -> BoundariesReport:
     _stage_catalogue(conn, catalogue)
     _run(conn, "corridors.sql")
     t = step("corridors", t)
+    stage_sea_areas(conn, seas)
+    _run(conn, "sea_areas.sql")
+    _check_sea_areas(conn, seas)
+    t = step("sea_areas", t)
     for table in LAYERS:
         conn.exec_driver_sql(f"ANALYZE {table}")
     step("analyze", t)
@@ -144,6 +155,7 @@ def load_boundaries(conn: Connection, *, if_changed: bool) -> BoundariesReport:
         catalogue_version=catalogue.version,
         checksum=checksum,
         seconds=round(time.perf_counter() - started, 2),
+        sea_area_version=seas.version,
         steps=steps,
     )
 
@@ -157,11 +169,12 @@ def _clear(conn: Connection) -> None:
     """Delete (not TRUNCATE: that would cascade into incidents) and restart the ids.
 
     Incidents are unlinked first in one statement: ON DELETE SET NULL would otherwise rewrite
-    each incident once per deleted border and again per deleted corridor.
+    each incident once per deleted border and again per deleted corridor. ``sea_area`` (a slug,
+    no foreign key) is cleared with them, so no incident names an area that is gone.
     """
     conn.exec_driver_sql(
-        "UPDATE incidents SET border_id = NULL, corridor_id = NULL"
-        " WHERE border_id IS NOT NULL OR corridor_id IS NOT NULL"
+        "UPDATE incidents SET border_id = NULL, corridor_id = NULL, sea_area = NULL"
+        " WHERE border_id IS NOT NULL OR corridor_id IS NOT NULL OR sea_area IS NOT NULL"
     )
     for table in CLEAR:
         conn.exec_driver_sql(f"DELETE FROM {table}")
@@ -262,6 +275,13 @@ def _stage_catalogue(conn: Connection, catalogue: Catalogue) -> None:
             for p in c.pieces
         ],
     )
+
+
+def _check_sea_areas(conn: Connection, seas: SeaCatalogue) -> None:
+    built = set(conn.execute(sa.text("SELECT slug FROM sea_areas")).scalars())
+    missing = [a.slug for a in seas.areas if a.slug not in built]
+    if missing:
+        raise CatalogueError(f"sea areas with an empty geometry (all land?): {missing}")
 
 
 def _check_corridors(conn: Connection, catalogue: Catalogue) -> None:

@@ -1,10 +1,12 @@
-"""Enrichment: where each incident lies relative to countries, land borders, coasts, corridors.
+"""Enrichment: where each incident lies relative to countries, land borders, coasts, corridors
+and named sea areas.
 
 Computed in PostGIS with a few set-based statements (``geo/sql/enrich_*.sql``), never row by
 row in Python: it runs inside every import and after every reload of the reference layers, so it
 has to keep up with the importer. Each distinct coordinate is looked up once, then written back
 to every incident at that coordinate. The rules (coast tolerance, nearest-border method, corridor
-overlap order) are documented in the SQL and in docs/corridors.md.
+overlap order, which sea area names an at-sea point, the antimeridian) are documented in the
+SQL, in docs/corridors.md and in docs/sea_areas.md.
 
 The lookup is the expensive part (index probes per point), so it runs in parallel workers: the
 distinct points go to an UNLOGGED table (workers cannot read TEMP tables) and the per-point
@@ -34,6 +36,9 @@ SETTINGS = {
     "parallel_tuple_cost": "0.001",
     "min_parallel_table_scan_size": "0",
 }
+
+# Created by geo/sql/enrich_points.sql for one lookup (the second only runs near ±180).
+FUNCTIONS = "pg_temp.enrich_point, pg_temp.enrich_point_wrapped"
 
 
 def enrich_incidents(conn: Connection, *, import_run_id: uuid.UUID | None = None) -> int:
@@ -73,8 +78,9 @@ def lookup_points(
 
     Returns the names of two UNLOGGED tables created in the caller's transaction: the points,
     and the result with ``inside_iso3, border_id, border_pair, border_km, coast_iso3, coast_km,
-    corridor_id`` per point (see geo/sql/enrich_points.sql). The caller drops them
-    (``Lookup.drop``); a rollback removes them too.
+    corridor_id, sea_area`` per point (see geo/sql/enrich_points.sql; ``sea_area`` is a slug,
+    looked up only for points inside no country). The caller drops them (``Lookup.drop``); a
+    rollback removes them too.
     """
     suffix = uuid.uuid4().hex
     tables = Lookup(f"enrich_points_{suffix}", f"enrich_result_{suffix}")
@@ -84,14 +90,14 @@ def lookup_points(
     )
     conn.exec_driver_sql(f"ALTER TABLE {tables.points} SET (parallel_workers = 2)")
     conn.exec_driver_sql(f"ANALYZE {tables.points}")
-    conn.exec_driver_sql("DROP FUNCTION IF EXISTS pg_temp.enrich_point")
+    conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {FUNCTIONS}")
     conn.exec_driver_sql(load_sql("geo", "enrich_points.sql"))
     conn.exec_driver_sql(
         f"CREATE UNLOGGED TABLE {tables.result} AS\n"
         f"SELECT pt.x, pt.y, r.* FROM {tables.points} pt, pg_temp.enrich_point(pt.x, pt.y) r"
     )
     conn.exec_driver_sql(f"ANALYZE {tables.result}")
-    conn.exec_driver_sql("DROP FUNCTION pg_temp.enrich_point")
+    conn.exec_driver_sql(f"DROP FUNCTION {FUNCTIONS}")
     # Restored on success only: after an error the transaction (or savepoint) is rolled back,
     # and these transaction-local settings with it.
     _set(conn, saved)

@@ -1,5 +1,6 @@
 """Reference layers: plausible counts and lengths, a valid corridor per required slug, a
-catalogue that maps every MMP route name we have seen, idempotent and skippable reloads."""
+catalogue that maps every MMP route name we have seen, sea areas that name all water (smaller
+wins, wrapped at the antimeridian), idempotent and skippable reloads."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from boundaries.catalogue import CatalogueError, load_catalogue
-from boundaries.load import SEA_ROUTES, load_boundaries
+from boundaries.load import SEA_ROUTES, input_checksum, load_boundaries
+from boundaries.sea_areas import SEA_AREAS, load_sea_areas
 
 REQUIRED_SLUGS = {
     "central-mediterranean", "western-mediterranean", "eastern-mediterranean",
@@ -166,7 +168,7 @@ def test_catalogue_rejects_mistakes(tmp_path: Path, text: str) -> None:
 def test_reload_is_idempotent_and_if_changed_skips(conn: Connection) -> None:
     counts_before = {
         t: _scalar(conn, f"SELECT count(*) FROM {t}")
-        for t in ("countries", "land_borders", "coastline", "sea_routes", "corridors")
+        for t in ("countries", "land_borders", "coastline", "sea_routes", "corridors", "sea_areas")
     }
     slugs_before = _scalar(conn, "SELECT array_agg(slug ORDER BY id) FROM corridors")
 
@@ -182,8 +184,168 @@ def test_reload_is_idempotent_and_if_changed_skips(conn: Connection) -> None:
     # Ids restart, so corridor ids are stable across reloads.
     assert _scalar(conn, "SELECT array_agg(slug ORDER BY id) FROM corridors") == slugs_before
     assert "corridors" in report.summary()
+    lines = [line.split() for line in report.summary().splitlines()]
+    assert ["sea_areas", str(counts_before["sea_areas"])] in lines
     assert report.to_dict()["checksum"] == report.checksum
 
     again = load_boundaries(conn, if_changed=True)
     assert again.changed is False
     assert again.checksum == report.checksum
+
+
+# --- Sea areas (boundaries/sea_areas.toml, docs/sea_areas.md) ----------------------------------
+
+REQUIRED_SEA_AREAS = {
+    "alboran-sea", "strait-of-gibraltar", "balearic-sea", "tyrrhenian-sea", "strait-of-sicily",
+    "ionian-sea", "adriatic-sea", "aegean-sea", "levantine-sea", "sea-of-marmara", "black-sea",
+    "canary-atlantic", "english-channel", "strait-of-dover", "north-sea", "red-sea",
+    "bab-el-mandeb", "gulf-of-aden", "arabian-sea", "gulf-of-oman", "persian-gulf",
+    "bay-of-bengal", "andaman-sea", "strait-of-malacca", "caribbean-sea", "gulf-of-mexico",
+    "florida-straits", "mona-passage", "windward-passage", "gulf-of-uraba", "gulf-of-california",
+    "mozambique-channel", "north-atlantic-ocean", "south-atlantic-ocean", "indian-ocean",
+    "north-pacific-ocean", "south-pacific-ocean", "arctic-ocean", "southern-ocean",
+}  # fmt: skip
+EARTH_KM2 = 510_065_622  # WGS84 ellipsoid surface
+
+_LOOKUP = (  # as geo/sql/enrich_points.sql looks a point up
+    "SELECT slug FROM sea_area_parts"
+    " WHERE ST_Intersects(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))"
+    " ORDER BY area_km2, slug LIMIT 1"
+)
+
+
+def test_sea_areas_are_valid_and_cover_the_routes(conn: Connection) -> None:
+    rows = conn.execute(
+        sa.text(
+            "SELECT slug, kind, area_km2, catalogue_version, ST_IsValid(geom) AS valid,"
+            " ST_GeometryType(geom) AS type,"
+            " (SELECT count(*) FROM sea_area_parts p WHERE p.sea_area_id = s.id) AS parts"
+            " FROM sea_areas s"
+        )
+    ).mappings()
+    by_slug = {r["slug"]: r for r in rows}
+    assert REQUIRED_SEA_AREAS <= set(by_slug)
+    catalogue = load_sea_areas()
+    assert set(by_slug) == {a.slug for a in catalogue.areas}
+    for slug, row in by_slug.items():
+        assert row["valid"] and row["type"] == "ST_MultiPolygon", slug
+        assert row["area_km2"] > 50 and row["parts"] >= 1, slug
+        assert row["catalogue_version"] == catalogue.version
+    copied = _scalar(
+        conn,
+        "SELECT count(*) FROM sea_area_parts p JOIN sea_areas s ON s.id = p.sea_area_id"
+        " WHERE (p.slug, p.area_km2) IS DISTINCT FROM (s.slug, s.area_km2)",
+    )
+    assert copied == 0
+    # Every sea ranks before every ocean under the smaller-wins rule.
+    largest_sea = max(r["area_km2"] for r in by_slug.values() if r["kind"] != "ocean")
+    assert largest_sea < min(r["area_km2"] for r in by_slug.values() if r["kind"] == "ocean")
+
+
+def test_seas_are_clipped_by_land(conn: Connection) -> None:
+    on_land = _scalar(
+        conn,
+        "SELECT coalesce(sum(ST_Area(ST_Intersection(s.geom, p.geom)::geography)), 0) / 1e6"
+        " FROM sea_areas s JOIN country_parts p ON s.geom && p.geom"
+        " AND ST_Intersects(s.geom, p.geom) WHERE s.slug IN ('adriatic-sea', 'red-sea')",
+    )
+    assert on_land < 1  # km2: shared edges only
+
+
+def test_oceans_tile_the_globe(conn: Connection) -> None:
+    """Every point on water gets a name: the oceans' areas sum to the Earth's, no overlaps."""
+    total = _scalar(conn, "SELECT sum(area_km2) FROM sea_areas WHERE kind = 'ocean'")
+    assert abs(total - EARTH_KM2) < 0.005 * EARTH_KM2
+    overlap = _scalar(
+        conn,
+        "SELECT coalesce(sum(ST_Area(ST_Intersection(a.geom, b.geom))), 0) FROM sea_areas a"
+        " JOIN sea_areas b ON a.id < b.id AND a.geom && b.geom"
+        " WHERE a.kind = 'ocean' AND b.kind = 'ocean'",
+    )
+    assert overlap < 1e-6  # square degrees
+    # A coarse grid of water points: every one is named.
+    unnamed = _scalar(
+        conn,
+        "SELECT count(*) FROM generate_series(-179.5, 179.5, 3) x, generate_series(-89.5, 89.5, 3)"
+        " y, LATERAL (SELECT ST_SetSRID(ST_MakePoint(x, y), 4326) AS g) pt"
+        " WHERE NOT EXISTS (SELECT 1 FROM country_parts c WHERE ST_Intersects(c.geom, pt.g))"
+        " AND NOT EXISTS (SELECT 1 FROM sea_area_parts s WHERE ST_Intersects(s.geom, pt.g))",
+    )
+    assert unnamed == 0
+
+
+def test_overlap_rule_smaller_area_wins(conn: Connection) -> None:
+    """Strait of Gibraltar ⊂ Alboran/Mediterranean/North Atlantic: the strait names the point."""
+    containing = conn.execute(
+        sa.text(
+            "SELECT s.slug FROM sea_areas s"
+            " WHERE ST_Intersects(s.geom, ST_SetSRID(ST_MakePoint(-5.4, 35.95), 4326))"
+            " ORDER BY s.area_km2"
+        )
+    ).scalars()
+    assert list(containing)[:1] == ["strait-of-gibraltar"]
+    assert _scalar(conn, _LOOKUP, lon=-5.4, lat=35.95) == "strait-of-gibraltar"
+    assert _scalar(conn, _LOOKUP, lon=-3.5, lat=36.0) == "alboran-sea"
+    assert _scalar(conn, _LOOKUP, lon=5.0, lat=38.0) == "mediterranean-sea"
+    assert _scalar(conn, _LOOKUP, lon=-40.0, lat=30.0) == "north-atlantic-ocean"
+
+
+def test_bering_sea_is_wrapped_at_the_antimeridian(conn: Connection) -> None:
+    for lon in (179.99, -179.99, 175.0, -172.0):
+        assert _scalar(conn, _LOOKUP, lon=lon, lat=58.0) == "bering-sea", lon
+    assert _scalar(conn, "SELECT ST_XMax(geom) FROM sea_areas WHERE slug = 'bering-sea'") <= 180
+
+
+def test_sea_names_follow_the_gazetteer(conn: Connection) -> None:
+    """Where geo/data/places.toml names a sea we catalogue, its point lies in that area."""
+    import tomllib
+
+    places = tomllib.loads(
+        (Path(__file__).resolve().parents[1] / "geo" / "data" / "places.toml").read_text("utf-8")
+    )["place"]
+    names = {a.name: a.slug for a in load_sea_areas().areas}
+    seas = [p for p in places if p.get("precision") == "sea_area" and p["name"] in names]
+    assert len(seas) >= 25
+    wrong = {
+        p["name"]: _scalar(conn, _LOOKUP, lon=p["lon"], lat=p["lat"])
+        for p in seas
+        if _scalar(conn, _LOOKUP, lon=p["lon"], lat=p["lat"]) != names[p["name"]]
+    }
+    assert wrong == {}
+
+
+_SEA_BASE = 'version = "t"\n'
+_OCEAN = (
+    '[[sea_area]]\nslug = "o"\nname = "O"\nkind = "ocean"\n'
+    "polygon = [[-180, -90], [180, -90], [180, 90]]\n"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        _SEA_BASE,
+        _SEA_BASE + _OCEAN + _OCEAN.replace('"o"', '"p"'),
+        _SEA_BASE + _OCEAN.replace('kind = "ocean"', 'kind = "lake"'),
+        _SEA_BASE + _OCEAN.replace("[180, 90]", "[180, 91]"),
+        _SEA_BASE + _OCEAN.replace("[[-180, -90], ", "["),
+        _SEA_BASE + _OCEAN + 'colour = "blue"\n',
+        _SEA_BASE + _OCEAN.replace('kind = "ocean"', 'kind = "sea"\nfill = true'),
+    ],
+    ids=["no-ocean", "name-twice", "bad-kind", "bad-lat", "two-points", "unknown-key", "fill-sea"],
+)
+def test_sea_catalogue_rejects_mistakes(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogueError):
+        load_sea_areas(path)
+
+
+def test_sea_catalogue_content_decides_if_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = input_checksum()
+    copy = tmp_path / SEA_AREAS.name
+    copy.write_text(SEA_AREAS.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    monkeypatch.setattr("boundaries.load.SEA_AREAS", copy)
+    assert input_checksum() != before

@@ -22,12 +22,19 @@ FROM land_borders b, LATERAL ST_Subdivide(b.geom, 256) AS part
 ;
 -- Coastline: whatever of a country's outline is not a land border. Countries' land borders are
 -- cut out of the outline by a hair-thin buffer so floating-point crumbs are not left behind.
+-- Natural Earth cuts Russia, Fiji and Antarctica at ±180 (and Antarctica at -90): those cut
+-- edges run through land and are not coast, so outline on the world's frame is dropped too.
 INSERT INTO coastline (iso3, geom)
 SELECT iso3, geom
 FROM (
     SELECT c.iso3,
            ST_Multi(ST_CollectionExtract(ST_Difference(
-               ST_Boundary(c.geom),
+               CASE WHEN ST_XMin(c.geom) <= -180 OR ST_XMax(c.geom) >= 180
+                         OR ST_YMin(c.geom) <= -90
+                    THEN ST_Difference(ST_Boundary(c.geom), ST_Buffer(ST_Boundary(
+                             ST_MakeEnvelope(-180, -90, 180, 90, 4326)), 1e-7))
+                    ELSE ST_Boundary(c.geom)
+               END,
                coalesce(
                    (SELECT ST_Union(b.geom) FROM land_borders b
                     WHERE c.iso3 IN (b.iso3_a, b.iso3_b)),

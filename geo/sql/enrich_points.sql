@@ -9,17 +9,71 @@
 --    parallel, not a great circle), so this is truer to the data than a geography distance
 --    that bends long edges into great circles; KNN alone is only approximate in degrees, hence
 --    the 4 candidates re-ranked in km.
+--  * antimeridian: for |x| > 170 the border and coast lookups run again from the point shifted
+--    by -+360 (KNN in degrees cannot see across +-180) and the nearer answer wins; distances
+--    are measured from the point itself (ST_DistanceSphere wraps longitudes).
 --  * corridor: of the corridors containing the point, highest priority, then smallest area,
 --    then slug (docs/corridors.md).
+--  * sea_area: only for a point inside no country: of the sea areas containing it, the smallest
+--    (a strait before its sea, a sea before its ocean), then slug (docs/sea_areas.md).
+
+-- The antimeridian half of the lookup: nearest land border and coast seen from the point shifted
+-- by -+360, distances measured from the point itself. A function of its own, called only for
+-- |x| > 170, so the other points do not pay for setting up its index scans.
+CREATE FUNCTION pg_temp.enrich_point_wrapped(
+    x double precision, y double precision,
+    OUT border_id integer, OUT pair text, OUT border_km double precision,
+    OUT coast_iso3 text, OUT coast_km double precision
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $fn$
+SELECT b.border_id, b.pair, b.km, c.iso3, c.km
+FROM (SELECT ST_SetSRID(ST_MakePoint(x, y), 4326) AS geom,
+             ST_SetSRID(ST_MakePoint(x - 360 * sign(x), y), 4326) AS shifted) pt
+LEFT JOIN LATERAL (
+    SELECT knn.border_id, lb.pair, knn.km
+    FROM (
+        SELECT p.border_id,
+               ST_DistanceSphere(pt.geom, ST_ClosestPoint(p.geom, pt.shifted)) / 1000.0 AS km
+        FROM land_border_parts p
+        ORDER BY p.geom <-> pt.shifted
+        LIMIT 4
+    ) knn
+    JOIN land_borders lb ON lb.id = knn.border_id
+    ORDER BY knn.km, knn.border_id
+    LIMIT 1
+) b ON true
+LEFT JOIN LATERAL (
+    SELECT c.iso3, knn.km
+    FROM (
+        SELECT p.coastline_id,
+               ST_DistanceSphere(pt.geom, ST_ClosestPoint(p.geom, pt.shifted)) / 1000.0 AS km
+        FROM coastline_parts p
+        ORDER BY p.geom <-> pt.shifted
+        LIMIT 4
+    ) knn
+    JOIN coastline c ON c.id = knn.coastline_id
+    ORDER BY knn.km, c.iso3
+    LIMIT 1
+) c ON true
+$fn$;
+
 CREATE FUNCTION pg_temp.enrich_point(
     x double precision, y double precision,
     OUT inside_iso3 text, OUT border_id integer, OUT border_pair text,
     OUT border_km double precision, OUT coast_iso3 text, OUT coast_km double precision,
-    OUT corridor_id integer
+    OUT corridor_id integer, OUT sea_area text
 )
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $fn$
-SELECT inside.iso3, border.border_id, border.pair, border.km, coast.iso3, coast.km, corridor.id
+SELECT inside.iso3,
+       CASE WHEN wrap.border_km < border.km THEN wrap.border_id ELSE border.border_id END,
+       CASE WHEN wrap.border_km < border.km THEN wrap.pair ELSE border.pair END,
+       least(border.km, wrap.border_km),
+       CASE WHEN wrap.coast_km < coast.km THEN wrap.coast_iso3 ELSE coast.iso3 END,
+       least(coast.km, wrap.coast_km),
+       corridor.id,
+       sea.slug
 FROM (SELECT ST_SetSRID(ST_MakePoint(x, y), 4326) AS geom) pt
 LEFT JOIN LATERAL (
     SELECT p.iso3 FROM country_parts p WHERE ST_Intersects(p.geom, pt.geom) LIMIT 1
@@ -58,4 +112,14 @@ LEFT JOIN LATERAL (
     ORDER BY c.priority DESC, c.area_km2, c.slug
     LIMIT 1
 ) corridor ON true
+LEFT JOIN LATERAL (
+    SELECT w.* FROM pg_temp.enrich_point_wrapped(x, y) w WHERE abs(x) > 170
+) wrap ON true
+LEFT JOIN LATERAL (
+    SELECT p.slug
+    FROM sea_area_parts p
+    WHERE inside.iso3 IS NULL AND ST_Intersects(p.geom, pt.geom)
+    ORDER BY p.area_km2, p.slug
+    LIMIT 1
+) sea ON true
 $fn$
