@@ -21,6 +21,7 @@ from geo.errors import InvalidInput, translate_db_error
 from geo.repo.filters import (
     AT_SEA,
     CATEGORIES,
+    PRECISIONS,
     BBox,
     Cursor,
     DateInterval,
@@ -28,6 +29,8 @@ from geo.repo.filters import (
     parse_categories,
     parse_country,
     parse_datetime,
+    parse_max_uncertainty,
+    parse_precisions,
     parse_slug,
 )
 
@@ -134,6 +137,36 @@ def country_param(
     return parse_country(country) if country is not None else None
 
 
+def precision_param(
+    precision: Annotated[
+        str | None,
+        Query(
+            description=(
+                f"Location precision: one or more of {', '.join(PRECISIONS)}, comma-separated "
+                "(how well the source or the geocoder knows the place; docs/import.md)."
+            ),
+            examples=["exact,site,locality"],
+        ),
+    ] = None,
+) -> tuple[str, ...]:
+    return parse_precisions(precision) if precision is not None else ()
+
+
+def max_uncertainty_param(
+    max_uncertainty_m: Annotated[
+        str | None,
+        Query(
+            description=(
+                "Only incidents whose location uncertainty radius is at most this many metres; "
+                "incidents without a location (or an unknown radius) are left out."
+            ),
+            examples=["10000"],
+        ),
+    ] = None,
+) -> float | None:
+    return parse_max_uncertainty(max_uncertainty_m) if max_uncertainty_m is not None else None
+
+
 def slug_path(
     slug: Annotated[str, Path(description="Corridor slug, e.g. `central-mediterranean`.")],
 ) -> str:
@@ -178,5 +211,7 @@ IntervalDep = Annotated[DateInterval | None, Depends(datetime_param)]
 CategoriesDep = Annotated[tuple[str, ...], Depends(category_param)]
 CorridorDep = Annotated[str | None, Depends(corridor_param)]
 CountryDep = Annotated[str | None, Depends(country_param)]
+PrecisionDep = Annotated[tuple[str, ...], Depends(precision_param)]
+MaxUncertaintyDep = Annotated[float | None, Depends(max_uncertainty_param)]
 SlugDep = Annotated[str, Depends(slug_path)]
 PagingDep = Annotated[Paging, Depends(paging_param)]

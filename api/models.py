@@ -62,9 +62,20 @@ class IncidentProperties(BaseModel):
     coast_distance_km: float | None
     corridor: str | None = Field(description="Slug of the corridor the incident lies in.")
     h3: str | None = Field(
-        description="H3 cell (hex string) at the resolution the location allows."
+        description="H3 cell (hex string) at h3_res, the resolution the location allows."
+    )
+    h3_res: int | None = Field(
+        description="Resolution of h3: the finest (0-9) whose average hexagon edge is at least "
+        "uncertainty_m, so an incident known to ±20 km is not pinned to a 200 m cell."
+    )
+    precision: Literal["exact", "site", "locality", "admin", "country", "sea_area"] | None = Field(
+        description="How well the place is known, finest first (see docs/import.md)."
     )
     uncertainty_m: float | None = Field(description="Radius of location uncertainty in metres.")
+    location_source: Literal["source", "geocoded"] | None = Field(
+        description="Where the point comes from: the source's coordinates, or its location text "
+        "geocoded at import (offline gazetteer); null without a point."
+    )
     source: str
     source_name: str | None
     route: str | None = Field(description="The source's own route name.")

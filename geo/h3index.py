@@ -40,6 +40,39 @@ def cell_function(res: int = DEFAULT_RES) -> Callable[[float, float], int]:
     return to_cell
 
 
+def cell_at_function() -> Callable[[float, float, int], int]:
+    """A ``(lon, lat, res) -> cell`` function for per-row loops whose resolution varies."""
+
+    def to_cell(lon: float, lat: float, res: int, _cy: Any = _latlng_to_cell) -> int:
+        return int(_cy(lat, lon, res))
+
+    return to_cell
+
+
+# Average hexagon edge length (m) per resolution 0..MAX_STORED_RES, coarsest first.
+EDGE_M = tuple(float(_h3.average_hexagon_edge_length(r, "m")) for r in range(10))
+MAX_STORED_RES = 9
+
+
+def resolution_for_uncertainty(uncertainty_m: float | None) -> int:
+    """The resolution ``incidents.h3_cell`` is stored at: the finest r in 0..9 whose average
+    hexagon edge is at least the uncertainty radius.
+
+    A record known only to ±20 km is not pinned to a 200 m cell; heatmaps rely on this exact
+    rule (the CONTRACT of ``h3_res``). ``None`` or below the res-9 edge: 9; larger than every
+    edge: 0.
+
+    >>> resolution_for_uncertainty(None), resolution_for_uncertainty(5_000)
+    (9, 5)
+    """
+    if uncertainty_m is None:
+        return MAX_STORED_RES
+    for res in range(MAX_STORED_RES, -1, -1):
+        if EDGE_M[res] >= uncertainty_m:
+            return res
+    return 0
+
+
 def to_hex(cell_id: int) -> str:
     """The canonical lowercase hex string (what h3 tools and web maps show)."""
     return _h3.int_to_str(cell_id)

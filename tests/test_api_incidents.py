@@ -32,7 +32,8 @@ async def test_feature_collection_is_valid_geojson_with_all_properties(
     ident = insert_incident(
         conn, dead=3, missing=2, survivors=10, country="at_sea", sea_area="Aegean Sea",
         border_pair="GRC-TUR", border_distance_km=12.5, coast_distance_km=3.25,
-        corridor_id=cid, h3_cell=cell, h3_res=9, uncertainty_m=500.0, cause="Drowning",
+        corridor_id=cid, h3_cell=cell, h3_res=9, uncertainty_m=150.0, cause="Drowning",
+        location_precision="site", location_source="source",
         location_text="off Lesvos", route_text="Eastern Mediterranean", source_name="UNHCR",
         date_precision="day",
     )  # fmt: skip
@@ -55,7 +56,8 @@ async def test_feature_collection_is_valid_geojson_with_all_properties(
         "pushed_back": None, "women": None, "men": None, "children": None, "cause": "Drowning",
         "location": "off Lesvos", "country": "at_sea", "sea_area": "Aegean Sea",
         "border": "GRC-TUR", "border_distance_km": 12.5, "coast_distance_km": 3.25,
-        "corridor": "zz-test-shape", "h3": h3.int_to_str(cell), "uncertainty_m": 500.0,
+        "corridor": "zz-test-shape", "h3": h3.int_to_str(cell), "h3_res": 9,
+        "precision": "site", "uncertainty_m": 150.0, "location_source": "source",
         "source": "test-api", "source_name": "UNHCR", "route": "Eastern Mediterranean",
         "review_state": "unreviewed",
         "sources": [{
@@ -192,6 +194,29 @@ async def test_country_filter_and_at_sea(client: httpx.AsyncClient, conn: Connec
     assert await _ids(client, country="GRC") == {str(greece)}
     assert await _ids(client, country="grc") == {str(greece)}
     assert await _ids(client, country="at_sea") == {str(sea)}
+
+
+async def test_precision_and_max_uncertainty_filters(
+    client: httpx.AsyncClient, conn: Connection
+) -> None:
+    def located(precision: str | None, radius: float | None, **kw: Any) -> str:
+        return str(insert_incident(conn, location_precision=precision, uncertainty_m=radius, **kw))
+
+    site = located("site", 500.0)
+    town = located("locality", 5_000.0)
+    sea = located("sea_area", 100_000.0)
+    unplaced = located(None, None, lon=None, lat=None)
+    assert await _ids(client, precision="site") == {site}
+    assert await _ids(client, precision="Locality, site") == {site, town}
+    assert await _ids(client, precision="sea_area") == {sea}
+    assert await _ids(client, max_uncertainty_m="5000") == {site, town}
+    assert await _ids(client, max_uncertainty_m="0") == set()
+    assert await _ids(client, precision="site,sea_area", max_uncertainty_m="1e5") == {site, sea}
+    assert unplaced in await _ids(client)  # no filter: still listed, geometry null
+    body = (await client.get("/incidents", params={"datetime": FUTURE})).json()
+    props = {f["id"]: f["properties"] for f in body["features"]}
+    assert (props[town]["precision"], props[town]["uncertainty_m"]) == ("locality", 5000.0)
+    assert props[unplaced]["precision"] is None
 
 
 async def test_filters_combine_with_and(client: httpx.AsyncClient, conn: Connection) -> None:

@@ -58,7 +58,10 @@ async def test_openapi_documents_every_endpoint(client: httpx.AsyncClient) -> No
         assert name in schemas, name
     incidents = spec["paths"]["/incidents"]["get"]
     params = {p["name"] for p in incidents["parameters"]}
-    assert params == {"bbox", "datetime", "category", "corridor", "country", "limit", "cursor"}
+    assert params == {
+        "bbox", "datetime", "category", "corridor", "country", "precision",
+        "max_uncertainty_m", "limit", "cursor",
+    }  # fmt: skip
     assert "application/geo+json" in incidents["responses"]["200"]["content"]
     assert (await client.get("/docs")).status_code == 200
 

@@ -16,6 +16,8 @@ from geo.repo.filters import (
     parse_categories,
     parse_country,
     parse_datetime,
+    parse_max_uncertainty,
+    parse_precisions,
     parse_slug,
 )
 
@@ -69,6 +71,21 @@ def test_categories_countries_slugs() -> None:
             parse_slug(bad)
 
 
+def test_precisions_and_max_uncertainty() -> None:
+    assert parse_precisions("Exact, site,exact") == ("exact", "site")
+    assert parse_precisions("sea_area") == ("sea_area",)
+    for bad in ("", ",", "precise", "site,town"):
+        with pytest.raises(InvalidInput, match="precision must be one or more of exact") as caught:
+            parse_precisions(bad)
+        assert caught.value.parameter == "precision"
+        assert "sea_area" in str(caught.value)
+    assert parse_max_uncertainty("5000") == 5000.0
+    assert parse_max_uncertainty(" 0 ") == 0.0
+    for bad in ("-1", "nan", "inf", "5 km", ""):
+        with pytest.raises(InvalidInput, match="max_uncertainty_m must be a number of metres"):
+            parse_max_uncertainty(bad)
+
+
 def test_cursor_round_trip_and_garbage() -> None:
     ident = uuid.uuid4()
     for day in (date(2015, 1, 2), None):
@@ -95,6 +112,10 @@ def test_bbox_value_object_is_hashable() -> None:
         ({"corridor": "Central Med"}, "corridor", "slug like"),
         ({"cursor": "garbage!"}, "cursor", "follow the 'next' link"),
         ({"limit": "0"}, "limit", "limit must be between 1 and"),
+        ({"precision": "town"}, "precision", "exact, site, locality, admin, country, sea_area"),
+        ({"precision": ""}, "precision", "precision must be one or more of"),
+        ({"max_uncertainty_m": "ten"}, "max_uncertainty_m", "number of metres"),
+        ({"max_uncertainty_m": "-5"}, "max_uncertainty_m", "number of metres"),
     ],
 )
 async def test_bad_query_parameters_are_400_problems(

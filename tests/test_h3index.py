@@ -34,3 +34,26 @@ def test_swapped_order_gives_a_different_cell() -> None:
 def test_from_hex_rejects_invalid_cells() -> None:
     with pytest.raises(ValueError, match="not a valid H3 cell"):
         h3index.from_hex("123")
+
+
+def test_resolution_for_uncertainty_is_the_finest_cell_at_least_as_wide() -> None:
+    edges = [h3.average_hexagon_edge_length(r, "m") for r in range(10)]
+    assert h3index.resolution_for_uncertainty(None) == 9
+    assert h3index.resolution_for_uncertainty(0) == 9
+    assert h3index.resolution_for_uncertainty(edges[9]) == 9  # edge ≥ uncertainty: inclusive
+    assert h3index.resolution_for_uncertainty(edges[9] + 0.01) == 8
+    assert h3index.resolution_for_uncertainty(5_000) == 5  # 9.85 km edge; res 6 is 3.7 km
+    assert h3index.resolution_for_uncertainty(edges[0]) == 0
+    assert h3index.resolution_for_uncertainty(edges[0] * 10) == 0  # wider than every cell
+    for radius in (1.0, 250.0, 1_000.0, 30_000.0, 200_000.0, 600_000.0):
+        res = h3index.resolution_for_uncertainty(radius)
+        assert edges[res] >= radius or res == 0
+        assert res == 9 or edges[res + 1] < radius  # and no finer resolution qualifies
+
+
+def test_cell_at_function_takes_lon_lat_and_any_resolution() -> None:
+    to_cell = h3index.cell_at_function()
+    for res in (0, 5, 9):
+        cell = to_cell(-110.366453, 31.650259, res)
+        assert cell == h3index.cell(-110.366453, 31.650259, res)
+        assert h3index.resolution(cell) == res

@@ -99,7 +99,8 @@ def test_connection_lost_mid_file_leaves_nothing_behind(
     importer = create_engine(settings.sqlalchemy_url, application_name=APP_NAME)
     with engine.connect() as c:
         before = c.execute(sa.text("SELECT count(*) FROM incidents")).scalar_one()
-    stop, killed = threading.Event(), []
+    stop = threading.Event()
+    killed: list[int] = []
     watcher = threading.Thread(target=_kill_copy, args=(engine, stop, killed))
     watcher.start()
     report = None

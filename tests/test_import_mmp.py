@@ -115,7 +115,9 @@ def test_sample_rows_are_stored_with_dates_places_and_raw(conn: Connection) -> N
     assert row["category"] == "death" and row["dead"] == 1
     assert row["cause"] == "Shot" and row["source_name"] == "MHub"
     assert row["route_text"] is None and row["source_quality"] == "2"
-    assert row["h3_cell"] is not None and row["h3_res"] == 9
+    assert row["h3_cell"] is not None and row["h3_res"] == 5  # ±5 km: MMP default
+    assert (row["location_precision"], row["uncertainty_m"]) == ("locality", 5000.0)
+    assert row["location_source"] == "source" and row["geocode"] is None
     lon, lat = conn.execute(
         sa.text("SELECT ST_X(geom), ST_Y(geom) FROM incidents WHERE id = :id"), {"id": row["id"]}
     ).one()

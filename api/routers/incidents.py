@@ -10,7 +10,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 
-from api.deps import BBoxDep, CategoriesDep, Conn, CorridorDep, CountryDep, IntervalDep, PagingDep
+from api.deps import (
+    BBoxDep,
+    CategoriesDep,
+    Conn,
+    CorridorDep,
+    CountryDep,
+    IntervalDep,
+    MaxUncertaintyDep,
+    PagingDep,
+    PrecisionDep,
+)
 from api.errors import PROBLEM_JSON
 from api.links import GEOJSON, page_links, self_link
 from api.models import IncidentCollection, IncidentFeature, Problem
@@ -24,7 +34,8 @@ _PROPERTIES = (
     "date_precision", "category", "dead", "missing", "dead_and_missing", "survivors",
     "injured", "pushed_back", "women", "men", "children", "cause", "location", "country",
     "sea_area", "border", "border_distance_km", "coast_distance_km", "corridor",
-    "uncertainty_m", "source", "source_name", "route", "review_state",
+    "precision", "uncertainty_m", "h3_res", "location_source", "source", "source_name", "route",
+    "review_state",
 )  # fmt: skip
 
 
@@ -78,7 +89,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         "event date then id, undated incidents last. One feature per event: when several "
         "sources report the same event, the feature is its preferred record and `sources` "
         "lists every public record of it. Filters combine with AND. Incidents "
-        "without coordinates are included with `geometry: null` unless `bbox` is given. "
+        "without coordinates are included with `geometry: null` unless `bbox`, "
+        "`precision` or `max_uncertainty_m` is given. `precision` and `uncertainty_m` say how "
+        "well the place is known; `h3` is the cell at `h3_res`, the finest resolution that "
+        "uncertainty supports. "
         "Page with the `next` link (a keyset cursor): pages stay consistent while data is "
         "added. `numberMatched` counts events over every page."
     ),
@@ -94,10 +108,18 @@ def list_incidents(
     categories: CategoriesDep,
     corridor: CorridorDep,
     country: CountryDep,
+    precision: PrecisionDep,
+    max_uncertainty_m: MaxUncertaintyDep,
     paging: PagingDep,
 ) -> Response:
     flt = repo.IncidentFilter(
-        bbox=bbox, interval=interval, categories=categories, corridor=corridor, country=country
+        bbox=bbox,
+        interval=interval,
+        categories=categories,
+        corridor=corridor,
+        country=country,
+        precisions=precision,
+        max_uncertainty_m=max_uncertainty_m,
     )
     page = repo.list_incidents(conn, flt=flt, limit=paging.limit, cursor=paging.cursor)
     token = page.next_cursor.encode() if page.next_cursor else None

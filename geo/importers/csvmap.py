@@ -31,6 +31,13 @@ from geo.importers.base import (
     count,
     fit,
 )
+from geo.importers.location import (
+    PRECISIONS,
+    SOURCE_DEFAULT_M,
+    Inferred,
+    given,
+    text_decimals,
+)
 from geo.importers.text import fix_mojibake, open_text
 
 STRICT_COUNTS = frozenset({"dead", "missing", "pushed_back"})
@@ -48,6 +55,7 @@ TEXT_FIELDS = (
 LIST_FIELDS = ("origin_countries", "violence_types")
 COUNTRY_FIELDS = ("pushed_from", "pushed_to")
 PLACE_FIELDS = ("lat", "lon", "coordinates")
+PRECISION_FIELDS = ("location_precision", "uncertainty_m")  # the source's own, when it has them
 DATE_FIELDS = ("event_date", "reported_date")
 FIELDS = frozenset(
     ("category",)
@@ -56,6 +64,7 @@ FIELDS = frozenset(
     + LIST_FIELDS
     + COUNTRY_FIELDS
     + PLACE_FIELDS
+    + PRECISION_FIELDS
     + DATE_FIELDS
 )
 TOP_LEVEL = frozenset(
@@ -142,6 +151,14 @@ def parse_mapping(data: dict[str, Any], name: str = "mapping") -> Mapping:
         value = constants.get(key)
         if value is not None and not (isinstance(value, str) and _ISO3.match(value)):
             problems.append(f"[constants] {key} must be an ISO3 code like 'HRV'")
+    value = constants.get("location_precision")
+    if value is not None and value not in PRECISIONS:
+        problems.append(f"[constants] location_precision must be one of {', '.join(PRECISIONS)}")
+    value = constants.get("uncertainty_m")
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 2e7
+    ):
+        problems.append("[constants] uncertainty_m must be a radius in metres ≥ 0")
     for key in ("id_column", "date_format", "delimiter", "list_separator"):
         if key in data and not isinstance(data[key], str):
             problems.append(f"'{key}' must be a string")
@@ -188,6 +205,7 @@ def _rows(
     const = mapping.constants
     keys = NaturalKeys()
     sep = mapping.list_separator
+    infer = Inferred(SOURCE_DEFAULT_M["csv"])
     for row, cells in rows:
         try:
             if len(cells) != width:
@@ -220,6 +238,18 @@ def _rows(
             except DateError as exc:
                 raise RowError(str(exc), "bad date") from None
             point = _point(get, row, issues)
+            located = (
+                given(
+                    get("location_precision"),
+                    get("uncertainty_m"),
+                    _decimals(get),
+                    infer,
+                    row,
+                    issues,
+                )
+                if point
+                else None
+            )
             values.update(country_codes(get, row, issues))
             for name in LIST_FIELDS:
                 s = get(name)
@@ -239,14 +269,15 @@ def _rows(
             continue
         issues.accepted += 1
         lon, lat = point if point else (None, None)
-        cell = h3index.cell(*point) if point else None
+        precision, uncertainty, res = located if located else (None, None, None)
+        cell = h3index.cell(*point, res) if point and res is not None else None
         v = values
         yield [
             row, source_id, v["incident_type"], category, event_date, "day", reported,
             v["dead"], v["missing"], v["survivors"], v["injured"], v["pushed_back"],
             v["women"], v["men"], v["children"],
             v["cause"], v["location_text"], v["region_text"], v["route_text"],
-            lon, lat, cell, h3index.DEFAULT_RES if point else None,
+            lon, lat, cell, res, precision, uncertainty, "source" if point else None, None, None,
             v["origin_countries"], v["origin_region"], v["pushed_from"], v["pushed_to"],
             v["violence_types"], v["source_quality"], v["source_name"], v["source_url"],
             raw, None,
@@ -317,7 +348,13 @@ def _point(get: Getter, row: int, issues: Issues) -> tuple[float, float] | None:
     except CoordinateError as exc:
         raise RowError(f"coordinates: {exc}", "bad coordinates") from None
     if point is None:
-        issues.warn(
-            row, "coordinates", "no coordinates; stored without a location", "no coordinates"
-        )
+        issues.warn(row, "coordinates", "no coordinates given", "no coordinates")
     return point
+
+
+def _decimals(get: Getter) -> int | None:
+    """Decimals of the coordinates as written (``None`` for DMS and other notations)."""
+    lat, lon = get("lat"), get("lon")
+    if lat is not None and lon is not None:
+        return text_decimals(f"{lat}, {lon}")
+    return text_decimals(get("coordinates"))

@@ -17,6 +17,7 @@ from geo.coords import CoordinateError, point_from_geojson
 from geo.dates import DateError, parse_day
 from geo.importers.base import LIST_SEP, Issues, NaturalKeys, Parsed, RowError, SetupError
 from geo.importers.csvmap import TEXT_FIELDS, category_of, country_codes, counts
+from geo.importers.location import SOURCE_DEFAULT_M, Inferred, float_decimals, given
 from geo.importers.text import decode, fix_mojibake
 
 LAYOUT = "geojson-points"
@@ -39,9 +40,10 @@ def read(path: Path, encoding: str, issues: Issues) -> Parsed:
 
 def _rows(features: list[Any], issues: Issues) -> Iterator[list[Any]]:
     keys = NaturalKeys()
+    infer = Inferred(SOURCE_DEFAULT_M["geojson"])
     for row, feature in enumerate(features):
         try:
-            staged = _feature(row, feature, issues, keys)
+            staged = _feature(row, feature, issues, keys, infer)
         except RowError as exc:
             issues.reject(row, str(exc), exc.kind)
             continue
@@ -54,6 +56,7 @@ def _feature(
     feature: Any,
     issues: Issues,
     keys: NaturalKeys,
+    infer: Inferred,
 ) -> list[Any]:
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise RowError("not a GeoJSON Feature", "not a Feature")
@@ -63,7 +66,7 @@ def _feature(
     geometry = feature.get("geometry")
     if geometry is None:
         point = None
-        issues.warn(row, "geometry", "null geometry; stored without a location", "no coordinates")
+        issues.warn(row, "geometry", "null geometry: no coordinates given", "no coordinates")
     else:
         try:
             point = point_from_geojson(geometry)
@@ -109,14 +112,20 @@ def _feature(
     else:
         source_id = keys.from_content((raw_json + json.dumps(geometry, sort_keys=True)).encode())
     lon, lat = point if point else (None, None)
+    precision = uncertainty = res = cell = None
+    if point:
+        n_dec = min(float_decimals(lon), float_decimals(lat))  # type: ignore[arg-type]
+        precision, uncertainty, res = given(
+            props.get("location_precision"), props.get("uncertainty_m"), n_dec, infer, row, issues
+        )
+        cell = h3index.cell(*point, res)
     texts = {name: get(name) for name in TEXT_FIELDS}
     return [
         row, source_id, texts["incident_type"], category, event_date, "day", None,
         people["dead"], people["missing"], people["survivors"], people["injured"],
         people["pushed_back"], people["women"], people["men"], people["children"],
         texts["cause"], texts["location_text"], texts["region_text"], texts["route_text"],
-        lon, lat, h3index.cell(*point) if point else None,
-        h3index.DEFAULT_RES if point else None,
+        lon, lat, cell, res, precision, uncertainty, "source" if point else None, None, None,
         lists["origin_countries"], texts["origin_region"],
         countries["pushed_from"], countries["pushed_to"], lists["violence_types"],
         texts["source_quality"], texts["source_name"], texts["source_url"],

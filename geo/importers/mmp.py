@@ -28,6 +28,7 @@ from geo.importers.base import (
     count,
     fit,
 )
+from geo.importers.location import SOURCE_DEFAULT_M, Inferred, text_decimals
 from geo.importers.text import fix_mojibake
 
 SOURCE = "iom-mmp"
@@ -140,8 +141,9 @@ def _rows(rows: CsvRows, layout: str, f: dict[str, int], issues: Issues) -> Iter
     id_name = header[i_id] if i_id >= 0 else ""
     keys = NaturalKeys()
     date_cache: dict[tuple[str, str, str], tuple[dt.date, str, dt.date | None]] = {}
-    res = h3index.DEFAULT_RES
-    to_cell = h3index.cell_function(res)
+    to_cell = h3index.cell_at_function()
+    infer = Inferred(SOURCE_DEFAULT_M["mmp"])
+    by_decimals, table_size = infer.table, Inferred.TABLE_SIZE
     prefix = layout.encode() + b"\x1f"
     ints, miss = INTS.get, MISSING
     reader, last = rows.reader, rows.header_lines
@@ -216,7 +218,8 @@ def _rows(rows: CsvRows, layout: str, f: dict[str, int], issues: Issues) -> Iter
                     date_cache[key] = dates
             event_date, precision, reported = dates
 
-            # place: "lat, lon" in plain decimals inline, every other notation in geo.coords -
+            # place: "lat, lon" in plain decimals inline, every other notation in geo.coords;
+            # precision from the decimals written (docs/import.md, "Location precision") ----
             c = cells[i_coords]
             a, _, b = c.partition(",")
             try:
@@ -224,25 +227,35 @@ def _rows(rows: CsvRows, layout: str, f: dict[str, int], issues: Issues) -> Iter
                 if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
                     raise ValueError  # NaN or out of range: let parse_point say which
                 point: tuple[float, float] | None = (lon, lat)
+                a, b = a.rstrip("0 "), b.rstrip("0 ")  # trailing zeros are padding
+                da = len(a) - a.find(".") - 1 if "." in a else 0
+                db = len(b) - b.find(".") - 1 if "." in b else 0
+                n_dec = da if da < db else db
+                located = by_decimals[n_dec] if n_dec < table_size else infer(n_dec)
             except ValueError:
                 try:
                     point = parse_point(c)
                 except CoordinateError as exc:
                     raise RowError(f"coordinates: {exc}", "bad coordinates") from None
+                if point is not None:
+                    located = infer(text_decimals(c))
             if point is None:
                 lon = lat = cell = h3res = None  # type: ignore[assignment]
+                located = (None, None, None)  # type: ignore[assignment]
                 issues.warn(
                     row,
                     "coordinates",
-                    "no coordinates; stored without a location",
+                    "no coordinates given",
                     "no coordinates",
                 )
             elif point == (0.0, 0.0):
                 lon = lat = cell = h3res = None  # type: ignore[assignment]
+                located = (None, None, None)  # type: ignore[assignment]
                 issues.warn(row, "coordinates", "0, 0 read as no coordinates", "0, 0 coordinates")
             else:
                 lon, lat = point
-                cell, h3res = to_cell(lon, lat), res
+                h3res = located[2]
+                cell = to_cell(lon, lat, h3res)
 
             # identity ---------------------------------------------------------------------
             ident = cells[i_id].strip() if i_id >= 0 else ""
@@ -291,6 +304,11 @@ def _rows(rows: CsvRows, layout: str, f: dict[str, int], issues: Issues) -> Iter
             lat,
             cell,
             h3res,
+            located[0],
+            located[1],
+            "source" if cell is not None else None,
+            None,
+            None,
             octry,
             None if oreg in _NULL else oreg,
             None,

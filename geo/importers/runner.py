@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from geo.db import load_sql, raw_cursor, sql
 from geo.enrich import lookup_points
 from geo.importers.base import STAGE_COLUMNS, Issues, Parsed, SetupError
+from geo.importers.geocoding import LON, Geocoder, RowGeocoder
 from geo.importers.text import open_text, sniff
 from geo.report import ImportReport
 
@@ -31,11 +32,29 @@ log = logging.getLogger(__name__)
 
 IMPORTERS = ("mmp", "csv", "geojson")
 DROP_TEMP = (
+    "DROP VIEW IF EXISTS pg_temp.import_final",
+    "DROP FUNCTION IF EXISTS pg_temp.import_flags(jsonb, jsonb)",
+    "DROP FUNCTION IF EXISTS pg_temp.import_review_state(text, jsonb, jsonb)",
     "DROP VIEW IF EXISTS pg_temp.import_enriched",
     "DROP VIEW IF EXISTS pg_temp.import_rows",
     "DROP TABLE IF EXISTS pg_temp.import_params, pg_temp.import_stage",
 )
 COPY_STAGE = f"COPY import_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN"
+# The incidents columns every merge path writes from import_final (import_merge_rows.sql), named
+# once here and substituted for {columns} in import_merge*.sql, so the three statements cannot
+# drift apart. The key (source, source_id) and quality_flags/review_state are written beside it.
+MERGE_COLUMNS = (
+    "row_hash", "import_run_id", "incident_type", "category",
+    "event_date", "date_precision", "reported_date",
+    "dead", "missing", "survivors", "injured", "pushed_back", "women", "men", "children",
+    "cause", "location_text", "region_text", "route_text",
+    "geom", "h3_cell", "h3_res", "location_precision", "uncertainty_m", "location_source",
+    "geocode",
+    "origin_countries", "origin_region", "pushed_from", "pushed_to", "violence_types",
+    "source_quality", "source_name", "source_url", "raw",
+    "country", "border_id", "border_pair", "border_distance_km", "coast_distance_km",
+    "corridor_id", "sea_area", "enriched_at", "updated_at",
+)  # fmt: skip
 
 # Bulk loads: drop and rebuild secondary indexes from this many staged rows, when they are at
 # least this share of the rows already in incidents.
@@ -75,6 +94,7 @@ class _Plan:
     read: Reader | None
     setup_error: SetupError | None = None
     layout: str | None = None  # known before reading (csv: includes the mapping's checksum)
+    geocoder: Geocoder | None = None  # None: the offline geocoder, loaded on first use
 
 
 def run_import(
@@ -85,16 +105,21 @@ def run_import(
     source: str | None = None,
     mapping: Path | None = None,
     force: bool = False,
+    geocoder: Geocoder | None = None,
 ) -> ImportReport:
     """Import one file. With an Engine the work is committed; with a Connection it happens in
     savepoints of the caller's transaction. A file already imported (same bytes, importer and
-    source) is skipped unless ``force``."""
+    source) is skipped unless ``force``.
+
+    Rows without usable coordinates are geocoded from their location text with ``geocoder``
+    (``(text, *, country, region) -> GeocodeResult``; default the offline ``geo.geocode``)."""
     started = time.perf_counter()
     if importer not in IMPORTERS:
         raise ValueError(f"unknown importer {importer!r}; expected one of {', '.join(IMPORTERS)}")
     path = Path(path)
     checksum, encoding = sniff(path)
     plan = _plan(importer, path, source, mapping)
+    plan.geocoder = geocoder
     report = ImportReport(importer=importer, source=plan.source, file=str(path), checksum=checksum)
     if isinstance(bind, Engine):
         _with_engine(bind, report, plan, path, encoding, force)
@@ -312,9 +337,12 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
     _drop_temp(conn)
     conn.execute(sql("geo", "import_stage.sql"))
     cursor = raw_cursor(conn)
+    place = RowGeocoder(plan.geocoder, issues).place
     with cursor.copy(COPY_STAGE) as copy:
         write = copy.write_row
         for row in parsed.rows:
+            if row[LON] is None:
+                place(row)
             write(row)
     timings["parse_copy"] = time.perf_counter() - t0
 
@@ -331,18 +359,17 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
     t0 = time.perf_counter()
     lookup = lookup_points(conn, load_sql("geo", "import_points.sql"))
     conn.execute(sa.text(load_sql("geo", "import_enriched.sql").replace("{result}", lookup.result)))
+    conn.exec_driver_sql(load_sql("geo", "import_merge_rows.sql"))
     timings["enrich"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     rebuild = _drop_secondary_indexes(conn, issues.accepted)
     if rebuild:
-        updated = conn.execute(sql("geo", "import_merge_bulk_update.sql")).rowcount
-        inserted = conn.execute(sql("geo", "import_merge_bulk_insert.sql")).rowcount
+        updated = conn.execute(_merge_sql("import_merge_bulk_update.sql")).rowcount
+        inserted = conn.execute(_merge_sql("import_merge_bulk_insert.sql")).rowcount
     else:
-        merged = conn.execute(sql("geo", "import_merge.sql")).one()
+        merged = conn.execute(_merge_sql("import_merge.sql")).one()
         inserted, updated = merged.inserted, merged.updated
-        if updated:
-            conn.execute(sql("geo", "import_merge_sea_area.sql"))
     # Placement checks on the rows just merged, while their staged row numbers are at hand:
     # swaps fixed, the rest flagged, each one a warning (docs/quality.md). Not merge time.
     from geo.quality import check_import
@@ -366,6 +393,16 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
 
     report.status = "succeeded"
     conn.execute(sql("geo", "import_run_finish.sql"), _finish_params(report))
+
+
+def _merge_sql(name: str) -> sa.TextClause:
+    """A merge statement with the shared column list filled in."""
+    return sa.text(
+        load_sql("geo", name)
+        .replace("{columns}", ", ".join(MERGE_COLUMNS))
+        .replace("{excluded_columns}", ", ".join(f"EXCLUDED.{c}" for c in MERGE_COLUMNS))
+        .replace("{r_columns}", ", ".join(f"r.{c}" for c in MERGE_COLUMNS))
+    )
 
 
 def _drop_temp(conn: Connection) -> None:

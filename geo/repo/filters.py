@@ -18,6 +18,8 @@ from datetime import UTC, date, datetime
 from geo.errors import InvalidInput
 
 CATEGORIES = ("death", "disappearance", "pushback", "violence", "detention", "other")
+# incidents.location_precision, finest first (docs/import.md, "Location precision").
+PRECISIONS = ("exact", "site", "locality", "admin", "country", "sea_area")
 AT_SEA = "at_sea"
 
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -130,6 +132,33 @@ def parse_categories(text: str) -> tuple[str, ...]:
             parameter="category",
         )
     return values
+
+
+def parse_precisions(text: str) -> tuple[str, ...]:
+    """One location precision or a comma-separated list of them."""
+    values = tuple(dict.fromkeys(v.strip().lower() for v in text.split(",") if v.strip()))
+    unknown = [v for v in values if v not in PRECISIONS]
+    if not values or unknown:
+        raise InvalidInput(
+            f"precision must be one or more of {', '.join(PRECISIONS)} (comma-separated); "
+            f"got {text!r}",
+            parameter="precision",
+        )
+    return values
+
+
+def parse_max_uncertainty(text: str) -> float:
+    """A radius in metres, ≥ 0 (``max_uncertainty_m``)."""
+    try:
+        value = float(text.strip())
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise InvalidInput(
+            f"max_uncertainty_m must be a number of metres ≥ 0 (e.g. 5000); got {text!r}",
+            parameter="max_uncertainty_m",
+        )
+    return value
 
 
 def parse_slug(text: str, *, parameter: str = "corridor") -> str:

@@ -30,6 +30,8 @@ class IncidentFilter:
     categories: Sequence[str] = ()
     corridor: str | None = None
     country: str | None = None
+    precisions: Sequence[str] = ()  # location_precision values
+    max_uncertainty_m: float | None = None  # located records known at least this well
 
 
 @dataclass
@@ -69,6 +71,12 @@ def filter_sql(flt: IncidentFilter, *, corridor_id: int | None) -> tuple[str, di
     if flt.country is not None:
         clauses.append("i.country = :country")
         params["country"] = flt.country
+    if flt.precisions:
+        clauses.append("i.location_precision = ANY(:precisions)")
+        params["precisions"] = list(flt.precisions)
+    if flt.max_uncertainty_m is not None:  # NULL (no point, or unknown) never qualifies
+        clauses.append("i.uncertainty_m <= :max_uncertainty_m")
+        params["max_uncertainty_m"] = flt.max_uncertainty_m
     return "".join(f"\n  AND {c}" for c in clauses), params
 
 

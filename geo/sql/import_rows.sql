@@ -1,6 +1,8 @@
 -- Staged rows as incidents columns: the one place the row_hash and the stored values are
--- computed, shared by the merge (import_merge.sql) and the bulk merge (import_merge_bulk_*.sql).
--- row_hash covers every value the file gives, so an unchanged row is recognised as unchanged.
+-- computed, shared by every merge path (import_merge_rows.sql → import_merge*.sql).
+-- row_hash covers every value the file gives and what the import derived from it (precision,
+-- uncertainty, H3 resolution, a geocoded point and the geocoder's decision), so an unchanged row
+-- is recognised as unchanged and a changed rule rewrites the rows it changes.
 CREATE TEMP VIEW import_rows AS
 SELECT
     p.source,
@@ -10,13 +12,17 @@ SELECT
             s.children, s.cause, s.location_text, s.region_text, s.route_text, s.lon, s.lat,
             s.origin_countries, s.origin_region, s.pushed_from, s.pushed_to,
             s.violence_types, s.source_quality, s.source_name, s.source_url,
-            s.raw_cells, s.raw_json)::text) AS row_hash,
+            s.raw_cells, s.raw_json, s.h3_res, s.location_precision, s.uncertainty_m,
+            s.location_source, s.geocode, s.location_flag)::text) AS row_hash,
     p.run_id AS import_run_id,
     s.incident_type, s.category, s.event_date, s.date_precision, s.reported_date,
     s.dead, s.missing, s.survivors, s.injured, s.pushed_back, s.women, s.men, s.children,
     s.cause, s.location_text, s.region_text, s.route_text,
     CASE WHEN s.lon IS NOT NULL THEN ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) END AS geom,
-    s.h3_cell, s.h3_res,
+    s.h3_cell, s.h3_res, s.location_precision, s.uncertainty_m, s.location_source,
+    s.geocode::jsonb AS geocode,
+    CASE WHEN s.location_flag IS NULL THEN '[]'::jsonb
+         ELSE jsonb_build_array(s.location_flag::jsonb) END AS location_flags,
     string_to_array(s.origin_countries, E'\x1f') AS origin_countries,
     s.origin_region, s.pushed_from, s.pushed_to,
     string_to_array(s.violence_types, E'\x1f') AS violence_types,

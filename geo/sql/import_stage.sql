@@ -24,6 +24,11 @@ CREATE TEMP TABLE import_stage (
     lat               double precision,
     h3_cell           bigint,
     h3_res            smallint,
+    location_precision text,
+    uncertainty_m     double precision,
+    location_source   text,   -- 'source' | 'geocoded' | NULL (no point)
+    geocode           text,   -- JSON: the geocoder's decision for a row without coordinates
+    location_flag     text,   -- JSON: a quality flag (ambiguous_location) or NULL
     origin_countries  text,   -- list joined by U+001F
     origin_region     text,
     pushed_from       text,
