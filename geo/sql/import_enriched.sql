@@ -2,12 +2,10 @@
 -- so the merge writes final values and no UPDATE pass over the new rows follows. Same rules as
 -- enrich_update.sql / enrich_no_geom.sql (docs/corridors.md):
 --  * country_land: the containing country; else within 0.5 km of a coast, that coast's country;
---    else 'at_sea'. country_sea: for a row whose location_precision is 'sea_area' (only an
---    existing row can have one; imports do not set it), the coast tolerance does not apply.
+--    else 'at_sea'. country_sea: for a row whose location_precision is 'sea_area' (a source
+--    that says so, or a place name geocoded to a sea), the coast tolerance does not apply.
 --  * sea_area: the named sea area (docs/sea_areas.md) of a row that ends up 'at_sea': beyond
 --    the coast tolerance, or within it for a row whose own location_precision is 'sea_area'
---    (read through to_jsonb so this view does not depend on import_rows carrying the column;
---    evaluated only for points within 0.5 km of a coast).
 --  * no location: every value NULL.
 CREATE TEMP VIEW import_enriched AS
 SELECT r.*,
@@ -24,7 +22,7 @@ SELECT r.*,
        e.corridor_id,
        CASE WHEN r.geom IS NULL OR e.inside_iso3 IS NOT NULL THEN NULL
             WHEN e.coast_km > 0.5 OR e.coast_km IS NULL THEN e.sea_area
-            WHEN to_jsonb(r) ->> 'location_precision' = 'sea_area' THEN e.sea_area
+            WHEN r.location_precision = 'sea_area' THEN e.sea_area
        END AS sea_area
 FROM import_rows r
 LEFT JOIN {result} e ON e.x = r.lon AND e.y = r.lat
