@@ -105,6 +105,7 @@ def _curated() -> list[tuple[Place, list[str]]]:
 def _countries() -> tuple[list[tuple[Place, list[str]]], dict[str, str]]:
     rows = list(csv.DictReader(io.StringIO(_data("countries.csv"))))
     places, iso2 = [], {}
+    radius: dict[str, float] = {}
     for row in rows:
         place = Place(
             name=row["name"],
@@ -117,8 +118,11 @@ def _countries() -> tuple[list[tuple[Place, list[str]]], dict[str, str]]:
             source="naturalearth",
         )
         places.append((place, row["names"].split("|")))
-        if row["iso_a2"] and row["iso_a2"] not in iso2:
-            iso2[row["iso_a2"]] = row["adm0_a3"]
+        code = row["iso_a2"]
+        # Several NE units share an ISO code (FR: France and Clipperton I.; AU: Australia and
+        # Ashmore and Cartier Is.): GeoNames' towns belong to the largest one.
+        if code and (code not in iso2 or place.uncertainty_m > radius[code]):
+            iso2[code], radius[code] = row["adm0_a3"], place.uncertainty_m
     return places, iso2
 
 
