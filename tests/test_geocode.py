@@ -19,7 +19,14 @@ import pytest
 from geo.geocode import GeocodeResult, geocode
 from geo.geocode import gazetteer as gazetteer_module
 from geo.geocode.evaluate import load_rows, run, summarise
-from geo.geocode.gazetteer import Gazetteer, _curated, gazetteer, load_or_build
+from geo.geocode.gazetteer import (
+    Gazetteer,
+    _curated,
+    fuzzy_block,
+    gazetteer,
+    is_minor,
+    load_or_build,
+)
 from geo.geocode.geodesy import distance_m
 from geo.geocode.model import PRECISION_RANK
 from geo.geocode.phrases import find_mentions
@@ -322,16 +329,18 @@ def test_labelled_fixture_covers_the_variety(outcomes: list) -> None:
     }
 
 
-# Achieved on the fixture: 90.4 % within uncertainty, 84.1 % precision match (365 scored
+# Achieved on the fixture: 90.4 % within uncertainty, 86.6 % precision match (365 scored
 # rows). The floors sit at or a little below so that a regression fails; see
 # docs/geocoding.md for why the remaining misses are mostly the reference coordinates.
 MIN_WITHIN_UNCERTAINTY = 0.90
-MIN_PRECISION_MATCH = 0.80
+MIN_PRECISION_MATCH = 0.85
 # Strings never used to tune the geocoder (tests/fixtures/geocode_holdout.csv): 72.9 % when
-# the rules of this version were written. The gap to the main fixture is the overfitting.
-MIN_HOLDOUT_WITHIN_UNCERTAINTY = 0.70
+# the rules of this version were written, 74.6 % (44 of 59) with the GeoNames country-code
+# fix and the small towns. The gap to the main fixture is the overfitting.
+MIN_HOLDOUT_WITHIN_UNCERTAINTY = 0.74
 # Median stated radius (km) per returned precision on the main fixture when the floor was
-# set (locality 16.7, admin 166, sea_area 350): radii must not grow to buy hits.
+# set (locality 16.7, admin 166, sea_area 350; 16.1 / 162 / 350 with the small towns): radii
+# must not grow to buy hits.
 MAX_MEDIAN_UNCERTAINTY_KM = {"locality": 18.0, "admin": 180.0, "sea_area": 360.0}
 
 
@@ -410,3 +419,42 @@ def test_a_town_of_no_known_country_does_not_fit_a_country_hint() -> None:
 def test_a_name_glued_to_an_unknown_word_gives_way() -> None:
     r = geocode("Jamia Nagar district, Delhi, India")
     assert r.status == "matched" and r.matched_name == "Delhi"
+
+
+def test_geonames_towns_belong_to_the_main_country_of_their_iso_code() -> None:
+    """FR and AU are also Clipperton I. and Ashmore and Cartier Is. in Natural Earth."""
+    assert geocode("Marseille").country == "FRA"
+    assert geocode("Melbourne, Australia").country == "AUS"
+
+
+def test_a_small_town_answers_when_the_text_names_its_country() -> None:
+    r = geocode("Abu Simbel, Egypt")  # ~5 000 people: not in GeoNames' towns >= 5 000
+    assert r.status == "matched" and r.precision == "locality" and r.country == "EGY"
+    assert km(r, 22.34, 31.62) < 5 and r.uncertainty_m is not None and r.uncertainty_m < 10_000
+
+
+def test_a_small_town_never_displaces_a_larger_namesake() -> None:
+    # Burgas (Bulgaria, 210 k, alternate "Burgaz") and Burgaz (Turkey, 1.7 k people)
+    assert geocode("Burgaz").country == "BGR"
+    assert geocode("Burgaz, Turkey").country == "TUR"
+    assert geocode("Osasco").country == "BRA"
+    assert geocode("Osasco, Italy").country == "ITA"
+
+
+def test_a_small_town_outside_the_hinted_country_is_not_used() -> None:
+    r = geocode("Osasco", country="ESP")  # neither Osasco fits: the text wins, and the
+    assert r.country == "BRA" and "ignored" in r.reason  # Italian village is not taken
+
+
+def test_far_apart_villages_of_one_name_are_flagged_not_guessed() -> None:
+    r = geocode("Poros, Greece")  # two Greek villages ~230 km apart, 1.1 k and 3.7 k people
+    assert r.status == "ambiguous" and r.lat is None
+    assert {c.country for c in r.candidates} == {"GRC"}
+
+
+def test_small_towns_match_only_capitalised_and_never_fuzzily() -> None:
+    gaz = gazetteer()
+    assert all(is_minor(p) for p in gaz.index["gefyra"])
+    assert find_mentions(tokenize("Gefyra"), gaz)
+    assert not find_mentions(tokenize("gefyra"), gaz)
+    assert "gefyra" not in gaz.fuzzy_keys.get(fuzzy_block("gefyra"), ())

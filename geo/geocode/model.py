@@ -39,6 +39,11 @@ class Place:
     population: int | None = None
     coast_of: str | None = None
 
+    def __reduce__(self) -> tuple[type[Place], tuple[object, ...]]:
+        # Rebuild through the constructor: unpickling ~240 k places in the index cache takes
+        # less than half the time of the default slots state.
+        return Place, tuple(getattr(self, f) for f in self.__slots__)
+
 
 @dataclass(frozen=True, slots=True)
 class Candidate:

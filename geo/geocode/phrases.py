@@ -19,6 +19,7 @@ from geo.geocode.gazetteer import (
     Gazetteer,
     fuzzy_block,
     gazetteer,
+    is_minor,
 )
 from geo.geocode.geodesy import BEARINGS
 from geo.geocode.model import Place
@@ -174,7 +175,7 @@ def find_mentions(tokens: list[Token], gaz: Gazetteer) -> list[Mention]:
                 continue
             key = " ".join(t.norm for t in span)
             places = gaz.index.get(key)
-            if not places or not _plausible(span):
+            if not places or not _plausible(span, places):
                 continue
             found.append(Mention(i, i + n, key, places, 1.0))
             taken[i : i + n] = [True] * n
@@ -227,8 +228,11 @@ def _mark_partial(m: Mention, tokens: list[Token], taken: list[bool]) -> Mention
     return m
 
 
-def _plausible(span: list[Token]) -> bool:
-    """Short single words count as names only when written with a capital ("Una", "CA")."""
+def _plausible(span: list[Token], places: tuple[Place, ...]) -> bool:
+    """Short single words count as names only when written with a capital ("Una", "CA"), and
+    so do names only a small town bears (lower-case "found" or "playa" is not a village)."""
+    if all(is_minor(p) for p in places):
+        return span[0].orig[:1].isupper()
     if len(span) > 1 or len(span[0].norm) > 4:
         return True
     return span[0].orig[:1].isupper()

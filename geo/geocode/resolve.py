@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from geo.geocode.gazetteer import KINDS_AT_SEA, Gazetteer, gazetteer
+from geo.geocode.gazetteer import KINDS_AT_SEA, Gazetteer, gazetteer, is_minor
 from geo.geocode.geodesy import destination, distance_m, midpoint
 from geo.geocode.model import PRECISION_RANK, Candidate, GeocodeResult, Place
 from geo.geocode.phrases import Mention, Phrases, find_mentions, find_phrases
@@ -196,7 +196,24 @@ def _fits(place: Place, hints: set[str]) -> bool:
     of no known country, such as Kralendijk on Bonaire, never does)."""
     if not hints or place.country in hints:
         return True
-    return place.country is None and place.kind != "city"
+    return place.country is None and place.kind != "city" and not is_minor(place)
+
+
+def _candidates(mention: Mention, ctx: Context) -> tuple[Place, ...]:
+    """The mention's places, the small GeoNames towns last in priority: they count only
+    inside the hinted countries and the record's region, and only when no larger place of
+    the name fits both ("Bali, Ethiopia" may be the Ethiopian village; "Bali" is the island).
+    """
+    major = tuple(p for p in mention.places if not is_minor(p))
+    if len(major) == len(mention.places):
+        return major
+
+    def fits(p: Place) -> bool:
+        return _fits(p, ctx.hints) and (not ctx.boxes or _in_region(p, ctx.boxes))
+
+    if any(fits(p) for p in major):
+        return major
+    return major + tuple(p for p in mention.places if is_minor(p) and fits(p))
 
 
 def _admin_or_finer(mentions: list[Mention], ctx: Context) -> bool:
@@ -237,6 +254,7 @@ def _choose(pool: list[Mention], ctx: Context) -> tuple[Mention, list[Scored]] |
         weak = 1 if ranked[0].score < WEAK_SCORE else 0
         others = [p for m, p in tops if m is not mention and p.kind != "country"]
         alone = 1 if others and not _supported(top, others) else 0
+        alone *= 2 if is_minor(top) else 1  # a village far from the text's other names: last
         fuzzy = 1 if mention.fuzzy else 0
         partial = 1 if mention.partial else 0
         rank = PRECISION_RANK[top.precision]
@@ -260,7 +278,7 @@ def _rank(mention: Mention, ctx: Context) -> list[Scored]:
     cue = _admin_cue(mention, ctx.tokens)
     context = [p for m in ctx.mentions if m is not mention and not m.is_country for p in m.places]
     scored = []
-    for place in mention.places:
+    for place in _candidates(mention, ctx):
         if mention.is_country and place.kind != "country":
             continue
         score = mention.score
