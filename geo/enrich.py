@@ -13,6 +13,14 @@ distinct points go to an UNLOGGED table (workers cannot read TEMP tables) and th
 lookup is a PARALLEL SAFE SQL function created in ``pg_temp`` for this transaction (a LATERAL
 subquery with LIMIT would keep the planner from going parallel). Both are created and dropped
 inside the caller's transaction, so a failed import leaves neither behind.
+
+Points that share a grid cell of ``CELL_DEG`` degrees with at least ``CELL_MIN_POINTS - 1``
+others are looked up by cell (``enrich_cell*.sql``): what is the same for the whole cell (inside
+one country or at sea, inside the same corridors and sea area) and the few border and coast
+pieces that can be nearest to any point of it are found once, so each point needs only a few
+small distances. The values are exactly those of ``enrich_points.sql``
+(tests/test_enrich_cells.py compares them). Points within ``180 - WRAP_DEG`` degrees of the
+antimeridian are always looked up directly.
 """
 
 from __future__ import annotations
@@ -36,9 +44,20 @@ SETTINGS = {
     "parallel_tuple_cost": "0.001",
     "min_parallel_table_scan_size": "0",
 }
+# Cell side in degrees, and the fewest distinct points for which a cell is worth its own lookup
+# (a cell costs about two points' lookups; a lone point is looked up directly).
+CELL_DEG = 0.1
+CELL_MIN_POINTS = 3
+# Points with |x| beyond this are looked up one by one: enrich_points.sql also searches from the
+# point shifted by 360 degrees there, which the cell candidates do not. Same bound as that file.
+WRAP_DEG = 170
 
-# Created by geo/sql/enrich_points.sql for one lookup (the second only runs near ±180).
-FUNCTIONS = "pg_temp.enrich_point, pg_temp.enrich_point_wrapped"
+# Created by geo/sql/enrich_points.sql (the second only runs near ±180) and enrich_cell*.sql
+# for one lookup.
+FUNCTIONS = (
+    "pg_temp.enrich_point, pg_temp.enrich_point_wrapped, pg_temp.enrich_cell, "
+    "pg_temp.enrich_cell_point"
+)
 
 
 def enrich_incidents(conn: Connection, *, import_run_id: uuid.UUID | None = None) -> int:
@@ -66,9 +85,15 @@ class Lookup:
 
     points: str
     result: str
+    cells: str
+    cands: str
+    placed: str
 
     def drop(self, conn: Connection) -> None:
-        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self.points}, {self.result}")
+        conn.exec_driver_sql(
+            f"DROP TABLE IF EXISTS {self.points}, {self.result}, {self.cells}, {self.cands}, "
+            f"{self.placed}"
+        )
 
 
 def lookup_points(
@@ -76,14 +101,20 @@ def lookup_points(
 ) -> Lookup:
     """Look up every distinct point that ``points_select`` returns (columns x, y; DISTINCT).
 
-    Returns the names of two UNLOGGED tables created in the caller's transaction: the points,
-    and the result with ``inside_iso3, border_id, border_pair, border_km, coast_iso3, coast_km,
+    Returns the names of the UNLOGGED tables created in the caller's transaction: the points,
+    the result with ``inside_iso3, border_id, border_pair, border_km, coast_iso3, coast_km,
     corridor_id, sea_area`` per point (see geo/sql/enrich_points.sql; ``sea_area`` is a slug,
-    looked up only for points inside no country). The caller drops them (``Lookup.drop``); a
-    rollback removes them too.
+    looked up only for points inside no country), and the cell tables in between. The caller
+    drops them (``Lookup.drop``); a rollback removes them too.
     """
     suffix = uuid.uuid4().hex
-    tables = Lookup(f"enrich_points_{suffix}", f"enrich_result_{suffix}")
+    tables = Lookup(
+        f"enrich_points_{suffix}",
+        f"enrich_result_{suffix}",
+        f"enrich_cells_{suffix}",
+        f"enrich_cands_{suffix}",
+        f"enrich_placed_{suffix}",
+    )
     saved = _set(conn, SETTINGS)
     conn.execute(
         sa.text(f"CREATE UNLOGGED TABLE {tables.points} AS\n{points_select}"), params or {}
@@ -92,9 +123,46 @@ def lookup_points(
     conn.exec_driver_sql(f"ANALYZE {tables.points}")
     conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {FUNCTIONS}")
     conn.exec_driver_sql(load_sql("geo", "enrich_points.sql"))
+    conn.exec_driver_sql(load_sql("geo", "enrich_cells.sql"))
+    cell = f"floor(pt.x / {CELL_DEG!r})::integer, floor(pt.y / {CELL_DEG!r})::integer"
+    near = f"abs(pt.x) <= {WRAP_DEG}"
+    conn.exec_driver_sql(
+        f"CREATE UNLOGGED TABLE {tables.cells} AS\n"
+        f"SELECT c.cx, c.cy, r.* FROM (\n"
+        f"    SELECT {cell} FROM {tables.points} pt WHERE {near} GROUP BY 1, 2\n"
+        f"    HAVING count(*) >= {CELL_MIN_POINTS}\n"
+        f") c (cx, cy), pg_temp.enrich_cell(c.cx, c.cy, {CELL_DEG!r}) r"
+    )
+    conn.exec_driver_sql(f"ALTER TABLE {tables.cells} SET (parallel_workers = 2)")
+    conn.exec_driver_sql(f"ANALYZE {tables.cells}")
+    candidates = load_sql("geo", "enrich_cell_candidates.sql")
+    candidates = candidates.replace("{cells}", tables.cells).replace("{s}", repr(CELL_DEG))
+    conn.exec_driver_sql(f"CREATE UNLOGGED TABLE {tables.cands} AS\n{candidates}")
+    conn.exec_driver_sql(f"CREATE INDEX ON {tables.cands} (cx, cy, kind)")
+    conn.exec_driver_sql(f"ANALYZE {tables.cands}")
+    # Created after its table: a SQL function's body is checked when it is created.
+    conn.exec_driver_sql(load_sql("geo", "enrich_cell_points.sql").replace("{cands}", tables.cands))
+    # Each point with its cell's facts (NULL for a lone point or one near ±180) in a table of its
+    # own, so that the parallel scan below hands the points to the workers a few at a time; a
+    # join there would let one worker take them all into its sort before the first lookup.
+    conn.exec_driver_sql(
+        f"CREATE UNLOGGED TABLE {tables.placed} AS\n"
+        f"SELECT pt.x, pt.y, c.* FROM {tables.points} pt\n"
+        f"LEFT JOIN {tables.cells} c ON (c.cx, c.cy) = ({cell}) AND {near}"
+    )
+    conn.exec_driver_sql(f"ALTER TABLE {tables.placed} SET (parallel_workers = 2)")
+    conn.exec_driver_sql(f"ANALYZE {tables.placed}")
     conn.exec_driver_sql(
         f"CREATE UNLOGGED TABLE {tables.result} AS\n"
-        f"SELECT pt.x, pt.y, r.* FROM {tables.points} pt, pg_temp.enrich_point(pt.x, pt.y) r"
+        f"SELECT c.x, c.y, r.*\n"
+        f"FROM {tables.placed} c,\n"
+        f"LATERAL pg_temp.enrich_cell_point(c.x, c.y, c.cx, c.cy, c.inside_fixed,\n"
+        f"    c.inside_iso3, c.corridor_fixed, c.corridor_id, c.sea_fixed, c.sea_area) r\n"
+        f"WHERE c.cx IS NOT NULL\n"
+        f"UNION ALL\n"
+        f"SELECT c.x, c.y, r.*\n"
+        f"FROM {tables.placed} c, pg_temp.enrich_point(c.x, c.y) r\n"
+        f"WHERE c.cx IS NULL"
     )
     conn.exec_driver_sql(f"ANALYZE {tables.result}")
     conn.exec_driver_sql(f"DROP FUNCTION {FUNCTIONS}")

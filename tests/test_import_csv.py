@@ -56,6 +56,12 @@ def test_changed_row_is_updated_and_the_rest_unchanged(
         monkeypatch.setattr(runner, "BULK_SHARE", 0.0)
     indexes = "SELECT count(*) FROM pg_indexes WHERE tablename = 'incidents'"
     n_indexes = conn.execute(sa.text(indexes)).scalar_one()
+    keys = (
+        "SELECT count(*) FROM pg_constraint"
+        " WHERE conrelid = 'incidents'::regclass AND contype = 'f'"
+    )
+    n_keys = conn.execute(sa.text(keys)).scalar_one()
+    assert n_keys == 3
     first = run_import(conn, importer="csv", path=EXAMPLE, mapping=MAPPING)
     assert first.inserted == 6
     edited = tmp_path / "edited.csv"
@@ -76,6 +82,7 @@ def test_changed_row_is_updated_and_the_rest_unchanged(
     assert size.pushed_back == 7 and size.import_run_id == second.run_id
     assert ("reindex" in second.timings) is bulk
     assert conn.execute(sa.text(indexes)).scalar_one() == n_indexes
+    assert conn.execute(sa.text(keys)).scalar_one() == n_keys  # foreign keys added back
     again = run_import(conn, importer="csv", path=edited, mapping=MAPPING, force=True)
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 6)
 

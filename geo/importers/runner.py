@@ -411,7 +411,7 @@ def _drop_temp(conn: Connection) -> None:
 
 
 def _drop_secondary_indexes(conn: Connection, staged: int) -> list[str]:
-    """For a bulk load, drop the secondary indexes and return the DDL to rebuild them.
+    """For a bulk load, drop secondary indexes and foreign keys; return the DDL to restore them.
 
     Maintaining ten indexes (one GiST) row by row costs more than building them once when the
     load is a large share of the table. The drop is inside the import's transaction, so a
@@ -427,7 +427,13 @@ def _drop_secondary_indexes(conn: Connection, staged: int) -> list[str]:
     indexes = conn.execute(sql("geo", "import_secondary_indexes.sql")).all()
     for index in indexes:
         conn.execute(sa.text(f'DROP INDEX "{index.name}"'))
-    return [index.ddl for index in indexes]
+    # Foreign keys too: added back after the load, each is checked in one join over the table.
+    keys = conn.execute(sql("geo", "import_foreign_keys.sql")).all()
+    for key in keys:
+        conn.execute(sa.text(f'ALTER TABLE incidents DROP CONSTRAINT "{key.name}"'))
+    return [index.ddl for index in indexes] + [
+        f'ALTER TABLE incidents ADD CONSTRAINT "{key.name}" {key.definition}' for key in keys
+    ]
 
 
 def _uuid(value: Any) -> uuid.UUID:
