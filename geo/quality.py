@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,7 +41,7 @@ from geo.geocode.gazetteer import KINDS_AT_SEA, STOPWORDS, gazetteer
 from geo.geocode.phrases import find_mentions, find_phrases
 from geo.geocode.regions import region_boxes
 from geo.geocode.text import fold, repair_mojibake, strip_boilerplate, tokenize
-from geo.quality_names import NUMBER, literal
+from geo.quality_names import NUMBER, literal, route_words
 from geo.report import ImportReport
 
 # A point this far outside every country its text names still agrees: border towns, coastal
@@ -92,10 +94,11 @@ class NamedPlace:
     """What a location text says about where it is.
 
     ``countries``: ADM0_A3 codes the text names as the place (destinations after "en route to"
-    are left out), in text order; ``sea``: the text speaks of the sea ("off the coast of",
-    "waters", a named sea); ``water``: it names any water a person can drown in inland (river,
-    canal, lake, a border river); ``desert``: it names a desert; ``coarse``: it names no town
-    or admin area, or says "unspecified" or "between" — a point anywhere in a wide area fits
+    and both ends of a route phrase, "Central America to US", are left out), in text order;
+    ``sea``: the text speaks of the sea ("off the coast of", "waters", a named sea); ``water``:
+    it names any water a person can drown in inland (river, canal, lake, a border river);
+    ``desert``: it names a desert; ``coarse``: it names no town or admin area, or says
+    "unspecified" or "between", or a country only in a route — a point anywhere in a wide area fits
     it, so a flipped point agreeing with it proves little.
     """
 
@@ -125,6 +128,8 @@ def named_place(text: str | None) -> NamedPlace:
     if not tokens:
         return NamedPlace((), False, False, False, True)
     phrases = find_phrases(tokens)
+    route = route_words(tokens)
+    left_out = False
     countries: list[str] = []
     water = False
     locality = False
@@ -140,6 +145,15 @@ def named_place(text: str | None) -> NamedPlace:
         else:
             covered.update(range(mention.start, mention.end))
         if mention.fuzzy:
+            continue
+        if route.intersection(range(mention.start, mention.end)):
+            # a route ("Central America to US") is a journey, not the place; a text whose
+            # country is left out for it is coarse
+            left_out = (
+                left_out
+                or mention.is_country
+                or any(p.source == "curated" and p.kind in _ADMIN_KINDS for p in mention.places)
+            )
             continue
         if phrases.en_route_from is not None and mention.start >= phrases.en_route_from:
             continue  # a destination is not where it happened
@@ -169,8 +183,22 @@ def named_place(text: str | None) -> NamedPlace:
         sea=sea,
         water=water or sea or bool(_WATER.search(folded)),
         desert=bool(_DESERT.search(fold(text))),
-        coarse=not locality or phrases.unspecified or phrases.between is not None,
+        coarse=not locality or phrases.unspecified or phrases.between is not None or left_out,
     )
+
+
+# Readings per text key, for every pass of the process (the gazetteer does not change).
+_read = lru_cache(maxsize=65_536)(named_place)
+
+
+def _preload_gazetteer() -> threading.Thread | None:
+    """Start loading the gazetteer (~1 s of Python) while the database works on the scope and
+    the cheap readings; None when it is loaded already."""
+    if gazetteer.cache_info().currsize:
+        return None
+    thread = threading.Thread(target=gazetteer, name="quality-gazetteer", daemon=True)
+    thread.start()
+    return thread
 
 
 @dataclass
@@ -284,6 +312,11 @@ def check_placements(
     t0 = time.perf_counter()
     run = str(import_run_id) if import_run_id is not None else None
     params = _params(run)
+    # JIT compiling costs ~0.7 s a statement and buys nothing here (imports already turn it
+    # off for their transaction); restored at the end.
+    jit = conn.exec_driver_sql(
+        "SELECT current_setting('jit'), set_config('jit', 'off', true)"
+    ).scalar_one()
     texts = _prepare(conn, params, exhaustive=exhaustive)
     timings["texts"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -329,6 +362,7 @@ def check_placements(
     warnings = _warnings(conn, fixed, flagged, staged)
     timings["flags"] = time.perf_counter() - t0
     _drop(conn)
+    conn.execute(sa.text("SELECT set_config('jit', :jit, true)"), {"jit": jit})
     return QualityReport(
         import_run_id=run,
         fix=fix,
@@ -379,10 +413,22 @@ def _prepare(conn: Connection, params: dict[str, Any], *, exhaustive: bool) -> d
     (quality_texts, quality_regions), and the helper functions.
 
     Every key gets the cheap reading; the keys it leaves undecided (quality_undecided.sql), or
-    all when ``exhaustive``, are read with the gazetteer, which is loaded only then.
+    all when ``exhaustive``, are read with the gazetteer (once per key and process). Its load
+    starts in a thread as soon as there are texts, overlapping the SQL of the scope and the
+    cheap readings.
     """
     _drop(conn)
     conn.exec_driver_sql(load_sql("geo", "quality_functions.sql"))
+    preload = None
+    if conn.execute(
+        sa.text(
+            "SELECT EXISTS (SELECT 1 FROM incidents WHERE location_text IS NOT NULL"
+            " AND (CAST(:import_run_id AS uuid) IS NULL"
+            " OR import_run_id = CAST(:import_run_id AS uuid)))"
+        ),
+        params,
+    ).scalar_one():
+        preload = _preload_gazetteer()
     conn.execute(sa.text(load_sql("geo", "quality_scope.sql")), params)
     conn.exec_driver_sql(
         "CREATE TEMP TABLE quality_texts (text_key text PRIMARY KEY, literal text[],"
@@ -426,9 +472,11 @@ def _prepare(conn: Connection, params: dict[str, Any], *, exhaustive: bool) -> d
         undecided = [
             r[0] for r in conn.execute(sa.text(load_sql("geo", "quality_undecided.sql")), params)
         ]
+    if undecided and preload is not None:
+        preload.join()  # else left to finish: the next pass of this process will use it
     places = []
     for key in undecided:
-        p = named_place(key)
+        p = _read(key)
         places.append({"t": key, "n": list(p.countries), "s": p.sea, "w": p.water, "c": p.coarse})
     if places:
         conn.execute(

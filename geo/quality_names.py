@@ -14,8 +14,12 @@ with the gazetteer, and the gazetteer is loaded only when there are any.
   when the text has a destination marker ("en route to Greece"), which the full reading
   handles.
 - :attr:`Literal.names_none`: no country name and no curated admin area (the only ways a text
-  names a country) occurs anywhere in the text, so the full reading names no country either and
-  the record is judged by its region.
+  names a country) occurs anywhere in the text outside its route phrases, so the full reading
+  names no country either and the record is judged by its region.
+
+Route phrases (:func:`route_words`): "Greece to Italy", "from Tapachula to Arriaga", MMP route
+names such as "Central America to US" or "Horn of Africa to Yemen". They name a journey, not the
+place of the incident: neither reading counts the countries they name.
 
 ``tests/test_quality.py`` checks both against the full reading on the bundled sample.
 """
@@ -31,7 +35,7 @@ from functools import cache
 from importlib import resources
 
 from geo.geocode.phrases import EN_ROUTE
-from geo.geocode.text import fold, repair_mojibake
+from geo.geocode.text import Token, fold, repair_mojibake, strip_boilerplate, tokenize
 
 # Curated kinds through which a text names a country without naming it (as geo.quality reads).
 ADMIN_KINDS = frozenset({"admin", "county", "island", "region", "archipelago"})
@@ -40,6 +44,14 @@ _PARTS = re.compile(r"[,;()/]")
 # country: texts that differ only in such numbers are read once.
 NUMBER = r"\m[0-9]+\M"  # PostgreSQL regex; keep in step with _NUMBER
 _NUMBER = re.compile(r"\b[0-9]+\b")
+# Capitalised words before "to" that make it a preposition, not a route: "Near to Aswan",
+# "Brought to Taranto", "Next to Agathonisi" (and any participle: "Taken", "Heading").
+_NOT_ORIGIN = frozenset(
+    "near next close closer back due up down on off way according brought sent went came got"
+    " bound return".split()
+)
+# Small words inside a route's ends: "Horn of Africa to Yemen", "English Channel to the UK".
+_ROUTE_JOINERS = frozenset({"of", "the", "de", "del", "la", "el", "al", "and"})
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,99 @@ def _names() -> tuple[dict[str, str], re.Pattern[str]]:
     return exact, re.compile(rf"(?<![a-z0-9])(?:{words})(?![a-z0-9])")
 
 
+def _name_word(tok: Token) -> bool:
+    return tok.orig[:1].isupper() or tok.orig.isupper()
+
+
+def route_words(tokens: list[Token]) -> set[int]:
+    """Indices of the words of route phrases: "[from] A to [the] B" within one clause, where B
+    starts with a capitalised word and A is the words after "from" (starting with a
+    capitalised one), or else a run of capitalised words (not "Near", "Brought", ...) right
+    before "to".
+
+    >>> sorted(route_words(tokenize("Synthetic location 7 near Central America to US")))
+    [4, 5, 6, 7]
+    >>> route_words(tokenize("Near to Aswan, Egypt"))
+    set()
+    """
+    words: set[int] = set()
+    for i, tok in enumerate(tokens):
+        if tok.norm != "to" or i == 0 or i + 1 >= len(tokens):
+            continue
+        clause = tok.clause
+        # destination: optional "the"/"mainland", then capitalised words (and joiners)
+        j = i + 1
+        while (
+            j < len(tokens)
+            and tokens[j].clause == clause
+            and tokens[j].norm
+            in {
+                "the",
+                "mainland",
+            }
+        ):
+            j += 1
+        if j >= len(tokens) or tokens[j].clause != clause or not _name_word(tokens[j]):
+            continue
+        end = j
+        while (
+            end < len(tokens)
+            and tokens[end].clause == clause
+            and (_name_word(tokens[end]) or tokens[end].norm in _ROUTE_JOINERS)
+        ):
+            end += 1
+        # origin: the words after "from" in this clause, or capitalised words before "to"
+        start = None
+        for k in range(i - 1, -1, -1):
+            if tokens[k].clause != clause:
+                break
+            if tokens[k].norm == "from":
+                first = k + 1
+                while first < i and tokens[first].norm == "the":
+                    first += 1
+                # "from Tapachula to ...", not "100 meters from the road to ..."
+                if first < i and _name_word(tokens[first]):
+                    start = k + 1
+                break
+        if start is None:
+            k = i - 1
+            prev = tokens[k]
+            if (
+                not _name_word(prev)
+                or prev.norm in _NOT_ORIGIN
+                or prev.norm.endswith(("ed", "ing", "en"))
+            ):
+                continue
+            while (
+                k > 0
+                and tokens[k - 1].clause == clause
+                and (_name_word(tokens[k - 1]) or tokens[k - 1].norm in _ROUTE_JOINERS)
+            ):
+                k -= 1
+            while tokens[k].norm in _ROUTE_JOINERS:
+                k += 1
+            start = k
+        words.update(range(start, end))
+    return words
+
+
+def outside_routes(text: str) -> str:
+    """The folded words of ``text`` outside its route phrases, with " , " where words were cut
+    (so no name is matched across a route)."""
+    tokens = tokenize(strip_boilerplate(text))
+    route = route_words(tokens)
+    out: list[str] = []
+    for i, tok in enumerate(tokens):
+        if i in route:
+            if out and out[-1] != ",":
+                out.append(",")
+            continue
+        if i and tok.clause != tokens[i - 1].clause and out and out[-1] != ",":
+            out.append(",")
+        out.append(tok.norm)
+    return " ".join(out)
+
+
 def literal(text: str) -> Literal:
     """Read one text (a :func:`text_key`) cheaply.
 
@@ -92,7 +197,7 @@ def literal(text: str) -> Literal:
     """
     exact, anywhere = _names()
     text = repair_mojibake(text)
-    names_none = anywhere.search(fold(text)) is None
+    names_none = anywhere.search(outside_routes(text)) is None
     if EN_ROUTE.search(fold(text)):
         return Literal(None, names_none)
     found: list[str] = []

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from geo import h3index
 from geo.enrich import enrich_incidents
+from geo.geocode.text import tokenize
 from geo.quality import (
     LAND_TOLERANCE_KM,
     SEA_TOLERANCE_KM,
@@ -22,7 +23,7 @@ from geo.quality import (
     check_placements,
     named_place,
 )
-from geo.quality_names import literal, text_key
+from geo.quality_names import literal, route_words, text_key
 from tests.conftest import ROOT
 from tests.factories import insert_incident
 
@@ -81,6 +82,55 @@ def test_named_place_reads_the_countries_a_text_names() -> None:
     assert named_place("Agadez, Niger").coarse is False
     assert named_place("Unspecified location in the Sahara desert, Libya").coarse is True
     assert named_place(None).countries == ()
+
+
+def test_route_phrases_name_a_journey_not_the_place() -> None:
+    # MMP route names in a location text: neither end is where it happened
+    us = "Synthetic location 7 near Central America to US"
+    assert named_place(us).countries == ()
+    assert literal(text_key(us)).names_none  # decided without the gazetteer
+    assert named_place("Greece to Italy").countries == ()
+    assert named_place("Synthetic location 3 near Horn of Africa to Yemen").countries == ()
+    # "from A to B": the route is left out, the place after it still counts
+    ventimiglia = named_place("Ventimiglia, A10 motorway from Liguria to France, Italy")
+    assert ventimiglia.countries == ("ITA",) and ventimiglia.coarse
+    # "to" after a preposition or a verb is no route
+    assert named_place("Near to Aswan, Egypt").countries == ("EGY",)
+    assert route_words(tokenize("Brought to Taranto, Italy")) == set()
+    assert route_words(tokenize("100 meters from the road to Matehuala, Mexico")) == set()
+    assert named_place("On the road to Kidal, northeastern Mali").countries == ("MLI",)
+
+
+def test_route_text_in_mexico_is_not_flagged_as_naming_the_usa(conn: Connection) -> None:
+    run = _run(conn)
+    # Sonora, ~50 km south of the border (SYNTHETIC records, as bench/ingest.py writes them)
+    route = _incident(
+        conn,
+        run,
+        lon=-111.5,
+        lat=30.9,
+        location_text="Synthetic location 7 near Central America to US",
+        cause="Harsh environmental conditions",
+    )
+    named = _incident(
+        conn, run, lon=-111.5, lat=30.9, location_text="Synthetic location 8, US",
+        cause="Harsh environmental conditions",
+    )  # fmt: skip
+    report = _pass(conn, run)
+    assert _row(conn, route).country == "MEX"
+    assert _checks(conn, route) == set()
+    assert _checks(conn, named) == {"country_mismatch"}
+    assert [f["source_id"] for f in report.flagged] == [
+        conn.execute(
+            sa.text("SELECT source_id FROM incidents WHERE id = :id"), {"id": named}
+        ).scalar_one()
+    ]
+
+
+def test_a_pass_leaves_the_jit_setting_as_it_was(conn: Connection) -> None:
+    conn.execute(sa.text("SELECT set_config('jit', 'on', true)"))
+    check_placements(conn, write=False)
+    assert conn.execute(sa.text("SELECT current_setting('jit')")).scalar_one() == "on"
 
 
 def test_swapped_coordinates_are_fixed_with_a_warning(conn: Connection) -> None:

@@ -11,42 +11,36 @@
 --    and not on a land border (border rivers: Rio Grande, Evros, Una).
 --  * swapped_coordinates (only when fixes are off): the flipped point would agree.
 WITH checks AS (
+    -- one array per record, in check-name order; NULLs (checks that do not fire) removed
     SELECT b.id,
-           coalesce(jsonb_agg(f.flag ORDER BY f.flag ->> 'check')
-                    FILTER (WHERE f.flag IS NOT NULL), '[]') AS flags
-    FROM quality_base b
-    LEFT JOIN LATERAL (
-        SELECT jsonb_build_object(
+           to_jsonb(array_remove(ARRAY[
+               CASE WHEN b.named_km > b.tolerance_km THEN jsonb_build_object(
                    'check', 'country_mismatch', 'named', to_jsonb(b.named),
                    'computed', b.country, 'distance_km', round(CAST(b.named_km AS numeric), 1),
-                   'tolerance_km', b.tolerance_km) AS flag
-        WHERE b.named_km > b.tolerance_km
-        UNION ALL
-        SELECT jsonb_build_object(
-                   'check', 'region_mismatch', 'region', b.region_text, 'computed', b.country,
-                   'distance_km', round(CAST(b.region_km AS numeric), 1))
-        WHERE b.region_km > CAST(:region_tolerance_km AS double precision)
-        UNION ALL
-        SELECT jsonb_build_object(
-                   'check', 'land_cause_at_sea', 'cause', b.cause,
-                   'coast_km', round(CAST(b.coast_km AS numeric), 1))
-        WHERE b.land_cause AND NOT b.sea_text AND b.country = 'at_sea'
-          AND b.coast_km > CAST(:land_at_sea_km AS double precision)
-        UNION ALL
-        SELECT jsonb_build_object(
+                   'tolerance_km', b.tolerance_km) END,
+               CASE WHEN b.drowning AND b.country <> 'at_sea' AND NOT b.water_text
+                         AND b.coast_km > CAST(:inland_km AS double precision)
+                         AND coalesce(b.border_km > CAST(:river_border_km AS double precision),
+                                      true)
+                    THEN jsonb_build_object(
                    'check', 'drowning_inland', 'cause', b.cause,
                    'coast_km', round(CAST(b.coast_km AS numeric), 1),
-                   'border_km', round(CAST(b.border_km AS numeric), 1))
-        WHERE b.drowning AND b.country <> 'at_sea' AND NOT b.water_text
-          AND b.coast_km > CAST(:inland_km AS double precision)
-          AND coalesce(b.border_km > CAST(:river_border_km AS double precision), true)
-        UNION ALL
-        SELECT jsonb_build_object(
+                   'border_km', round(CAST(b.border_km AS numeric), 1)) END,
+               CASE WHEN b.land_cause AND NOT b.sea_text AND b.country = 'at_sea'
+                         AND b.coast_km > CAST(:land_at_sea_km AS double precision)
+                    THEN jsonb_build_object(
+                   'check', 'land_cause_at_sea', 'cause', b.cause,
+                   'coast_km', round(CAST(b.coast_km AS numeric), 1)) END,
+               CASE WHEN b.region_km > CAST(:region_tolerance_km AS double precision)
+                    THEN jsonb_build_object(
+                   'check', 'region_mismatch', 'region', b.region_text, 'computed', b.country,
+                   'distance_km', round(CAST(b.region_km AS numeric), 1)) END,
+               CASE WHEN b.id = ANY (CAST(:suggest_ids AS uuid[])) THEN jsonb_build_object(
                    'check', 'swapped_coordinates', 'action', 'suggested',
-                   'to', jsonb_build_array(ST_X(b.geom), ST_Y(b.geom)))
-        WHERE b.id = ANY (CAST(:suggest_ids AS uuid[]))
-    ) f ON true
-    GROUP BY b.id
+                   'to', jsonb_build_array(ST_X(b.geom), ST_Y(b.geom))) END
+           ], NULL)) AS flags,
+           b.quality_flags, b.review_state
+    FROM quality_base b
 ), planned AS (
     SELECT i.id, i.source_id, c.flags,
            -- kept: fixes, and flags other steps own (the importer's ambiguous_location)
@@ -67,6 +61,9 @@ WITH checks AS (
                 ELSE i.review_state END AS new_state
     FROM checks c
     JOIN incidents i ON i.id = c.id
+    -- a record with no flags now, none before and not flagged cannot change: skip it (the
+    -- scope's copy of its flags and state is this transaction's)
+    WHERE c.flags <> '[]' OR c.quality_flags <> '[]' OR c.review_state = 'flagged'
 ), written AS (
     UPDATE incidents i
     SET quality_flags = p.new_flags, review_state = p.new_state
