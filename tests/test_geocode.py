@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 import time
 import tomllib
 from importlib import resources
@@ -28,7 +29,8 @@ from geo.geocode.gazetteer import (
     load_or_build,
 )
 from geo.geocode.geodesy import distance_m
-from geo.geocode.model import PRECISION_RANK
+from geo.geocode.model import PRECISION_RANK, Place
+from geo.geocode.packed import KeyBlocks, PlaceIndex, pack_index, unpack_index
 from geo.geocode.phrases import find_mentions
 from geo.geocode.text import fold, tokenize
 
@@ -299,6 +301,44 @@ def test_index_cache_is_reused_and_survives_corruption(
     cached.write_bytes(b"not a pickle")
     assert load_or_build(tmp_path) == tiny and len(builds) == 2  # rebuilt, not crashed
     assert load_or_build(None) == tiny and len(builds) == 3  # cache turned off
+
+
+@pytest.mark.slow
+def test_index_cache_round_trips_to_the_built_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The packed cache (columns, lazy places) answers every key exactly as a fresh build."""
+    built = gazetteer_module._build()
+    monkeypatch.setattr(gazetteer_module, "_build", lambda: built)  # build once, not twice
+    load_or_build(tmp_path)  # packs the build and writes the cache
+    cached = load_or_build(tmp_path)  # read back from the file
+    assert isinstance(cached.index, PlaceIndex) and isinstance(cached.fuzzy_keys, KeyBlocks)
+    assert len(cached.index) == len(built.index) > 300_000
+    for key, places in built.index.items():
+        assert cached.index.get(key) == places, key
+    assert set(cached.index) == set(built.index)
+    assert dict(cached.fuzzy_keys.items()) == built.fuzzy_keys  # same order within each block
+    assert (cached.countries, cached.borders, cached.coasts) == (
+        built.countries,
+        built.borders,
+        built.coasts,
+    )
+    assert cached.index.get("no such place anywhere") is None
+    assert "" not in cached.index and cached.fuzzy_keys.get("zz99", ()) == ()
+    with pytest.raises(KeyError):
+        cached.index["no such place anywhere"]
+
+
+def test_packed_index_keeps_shared_places_and_missing_populations() -> None:
+    """Synthetic places: one place under two names, a None population, a coast strip."""
+    town = Place("Town", 1.5, 2.25, "city", "locality", 4000.0, "AAA", "geonames", 0)
+    sea = Place("Sea off A", 3.0, -4.0, "sea", "sea_area", 9e4, None, "curated", None, "AAA")
+    index = {"town": (town,), "old town": (town, sea), "sea off a": (sea,)}
+    blocks = {"t4": ("town",), "s9": ("sea off a",)}
+    restored, restored_blocks = unpack_index(pickle.loads(pickle.dumps(pack_index(index, blocks))))
+    assert dict(restored.items()) == index and dict(restored_blocks.items()) == blocks
+    assert restored["old town"][0] is restored["town"][0]  # made once, shared like the original
+    assert restored["sea off a"][0].population is None and restored["town"][0].population == 0
 
 
 def test_country_table_radius_covers_the_country() -> None:

