@@ -6,6 +6,7 @@ at import time.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -43,10 +44,23 @@ def create_engine(
     )
 
 
+# ``/*include:name.sql*/`` in a SQL file stands for that file of the same package, so a rule
+# several queries share (e.g. which records count as public events) is written once.
+_INCLUDE = re.compile(r"/\*include:([a-z0-9_]+\.sql)\*/")
+
+
 @cache
 def load_sql(package: str, name: str) -> str:
-    """Read a ``.sql`` file that lives beside the Python that runs it."""
-    return resources.files(package).joinpath("sql", name).read_text(encoding="utf-8")
+    """Read a ``.sql`` file that lives beside the Python that runs it, includes expanded."""
+    text = resources.files(package).joinpath("sql", name).read_text(encoding="utf-8")
+    return _INCLUDE.sub(lambda m: _body(load_sql(package, m.group(1))), text)
+
+
+def _body(text: str) -> str:
+    """An included file without its comment lines (they explain it where it is written)."""
+    return "\n".join(
+        line for line in text.strip().splitlines() if not line.lstrip().startswith("--")
+    )
 
 
 def sql(package: str, name: str) -> sa.TextClause:

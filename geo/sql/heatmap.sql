@@ -10,14 +10,7 @@ SELECT
     count(*)                                                             AS incidents,
     coalesce(sum(i.dead_and_missing), 0)                                 AS dead_and_missing
 FROM incidents AS i
-WHERE i.sensitivity = 'public'
-  AND i.review_state <> 'rejected'
-  AND NOT EXISTS (  -- count events, not source records (docs/dedupe.md)
-      SELECT 1 FROM incidents AS better
-      WHERE better.event_id = i.event_id
-        AND better.event_rank < i.event_rank
-        AND better.sensitivity = 'public'
-        AND better.review_state <> 'rejected')
+WHERE /*include:public_event.sql*/  -- public events only (docs/dedupe.md)
   {filter}
 GROUP BY 1, 2
 ORDER BY 1 NULLS FIRST

@@ -29,14 +29,7 @@ LEFT JOIN (
         max(i.event_date)        AS last_event_date
     FROM incidents AS i
     WHERE i.corridor_id IS NOT NULL
-      AND i.sensitivity = 'public'
-      AND i.review_state <> 'rejected'
-      AND NOT EXISTS (  -- count events, not source records (docs/dedupe.md)
-          SELECT 1 FROM incidents AS better
-          WHERE better.event_id = i.event_id
-            AND better.event_rank < i.event_rank
-            AND better.sensitivity = 'public'
-            AND better.review_state <> 'rejected')
+      AND /*include:public_event.sql*/  -- public events only (docs/dedupe.md)
       {incident_filter}
     GROUP BY i.corridor_id
 ) AS t ON t.corridor_id = c.id
