@@ -81,16 +81,24 @@ _CORRIDOR_KEYS = {
 }  # fmt: skip
 
 
-def _corridor(raw: dict[str, Any]) -> Corridor:
+def check_entry(
+    raw: dict[str, Any], *, what: str, keys: set[str], kinds: tuple[str, ...]
+) -> tuple[str, str]:
+    """The checks every catalogue entry shares (slug, known keys, kind); returns (slug, where)."""
     slug = str(raw.get("slug", ""))
-    where = f"corridor {slug or '?'}"
+    where = f"{what} {slug or '?'}"
     if not SLUG.match(slug):
         raise CatalogueError(f"{where}: slug must be lower-case words joined by '-'")
-    unknown = set(raw) - _CORRIDOR_KEYS
+    unknown = set(raw) - keys
     if unknown:
         raise CatalogueError(f"{where}: unknown keys {sorted(unknown)}")
-    if raw.get("kind") not in KINDS:
-        raise CatalogueError(f"{where}: kind must be one of {KINDS}")
+    if raw.get("kind") not in kinds:
+        raise CatalogueError(f"{where}: kind must be one of {kinds}")
+    return slug, where
+
+
+def _corridor(raw: dict[str, Any]) -> Corridor:
+    slug, where = check_entry(raw, what="corridor", keys=_CORRIDOR_KEYS, kinds=KINDS)
     for key in ("name", "region"):
         if not raw.get(key):
             raise CatalogueError(f"{where}: '{key}' is required")

@@ -8,7 +8,6 @@ The geometry work (wrap at the antimeridian, ocean fill, clipping by land) is in
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from boundaries.catalogue import CatalogueError
+from boundaries.catalogue import CatalogueError, check_entry
 
 SEA_AREAS = Path(__file__).resolve().parent / "sea_areas.toml"
 KINDS = ("sea", "gulf", "strait", "channel", "bay", "ocean")
-SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _KEYS = {"slug", "name", "kind", "polygon", "fill"}
 
 
@@ -66,15 +64,7 @@ def load_sea_areas(path: Path = SEA_AREAS) -> SeaCatalogue:
 
 
 def _area(raw: dict[str, Any]) -> SeaArea:
-    slug = str(raw.get("slug", ""))
-    where = f"sea area {slug or '?'}"
-    if not SLUG.match(slug):
-        raise CatalogueError(f"{where}: slug must be lower-case words joined by '-'")
-    unknown = set(raw) - _KEYS
-    if unknown:
-        raise CatalogueError(f"{where}: unknown keys {sorted(unknown)}")
-    if raw.get("kind") not in KINDS:
-        raise CatalogueError(f"{where}: kind must be one of {KINDS}")
+    slug, where = check_entry(raw, what="sea area", keys=_KEYS, kinds=KINDS)
     if not raw.get("name"):
         raise CatalogueError(f"{where}: 'name' is required")
     fill = raw.get("fill", False)

@@ -123,26 +123,23 @@ def parse_datetime(text: str) -> DateInterval:
 
 def parse_categories(text: str) -> tuple[str, ...]:
     """One category or a comma-separated list of them."""
-    values = tuple(dict.fromkeys(v.strip().lower() for v in text.split(",") if v.strip()))
-    unknown = [v for v in values if v not in CATEGORIES]
-    if not values or unknown:
-        raise InvalidInput(
-            f"category must be one or more of {', '.join(CATEGORIES)} (comma-separated); "
-            f"got {text!r}",
-            parameter="category",
-        )
-    return values
+    return _parse_choices(text, CATEGORIES, parameter="category")
 
 
 def parse_precisions(text: str) -> tuple[str, ...]:
     """One location precision or a comma-separated list of them."""
+    return _parse_choices(text, PRECISIONS, parameter="precision")
+
+
+def _parse_choices(text: str, allowed: tuple[str, ...], *, parameter: str) -> tuple[str, ...]:
+    """Values of a comma-separated list, each one of ``allowed`` (any case, once each)."""
     values = tuple(dict.fromkeys(v.strip().lower() for v in text.split(",") if v.strip()))
-    unknown = [v for v in values if v not in PRECISIONS]
+    unknown = [v for v in values if v not in allowed]
     if not values or unknown:
         raise InvalidInput(
-            f"precision must be one or more of {', '.join(PRECISIONS)} (comma-separated); "
+            f"{parameter} must be one or more of {', '.join(allowed)} (comma-separated); "
             f"got {text!r}",
-            parameter="precision",
+            parameter=parameter,
         )
     return values
 
