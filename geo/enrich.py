@@ -55,9 +55,12 @@ WRAP_DEG = 170
 # Created by geo/sql/enrich_points.sql (the second only runs near ±180) and enrich_cell*.sql
 # for one lookup.
 FUNCTIONS = (
-    "pg_temp.enrich_point, pg_temp.enrich_point_wrapped, pg_temp.enrich_cell, "
-    "pg_temp.enrich_cell_point"
+    "pg_temp.enrich_point_batch, pg_temp.enrich_point, pg_temp.enrich_point_rows, "
+    "pg_temp.enrich_point_wrapped, pg_temp.enrich_cell, pg_temp.enrich_cell_batch"
 )
+# Points per call of the batch lookups: enough to set a plan up once for many points, few enough
+# that the parallel workers share the batches evenly.
+BATCH_POINTS = 256
 
 
 def enrich_incidents(conn: Connection, *, import_run_id: uuid.UUID | None = None) -> int:
@@ -87,12 +90,12 @@ class Lookup:
     result: str
     cells: str
     cands: str
-    placed: str
+    batches: str
 
     def drop(self, conn: Connection) -> None:
         conn.exec_driver_sql(
             f"DROP TABLE IF EXISTS {self.points}, {self.result}, {self.cells}, {self.cands}, "
-            f"{self.placed}"
+            f"{self.batches}"
         )
 
 
@@ -113,7 +116,7 @@ def lookup_points(
         f"enrich_result_{suffix}",
         f"enrich_cells_{suffix}",
         f"enrich_cands_{suffix}",
-        f"enrich_placed_{suffix}",
+        f"enrich_batches_{suffix}",
     )
     saved = _set(conn, SETTINGS)
     conn.execute(
@@ -126,13 +129,22 @@ def lookup_points(
     conn.exec_driver_sql(load_sql("geo", "enrich_cells.sql"))
     cell = f"floor(pt.x / {CELL_DEG!r})::integer, floor(pt.y / {CELL_DEG!r})::integer"
     near = f"abs(pt.x) <= {WRAP_DEG}"
+    # The cells first, in a table of their own, so that their lookups run in parallel workers.
     conn.exec_driver_sql(
-        f"CREATE UNLOGGED TABLE {tables.cells} AS\n"
-        f"SELECT c.cx, c.cy, r.* FROM (\n"
-        f"    SELECT {cell} FROM {tables.points} pt WHERE {near} GROUP BY 1, 2\n"
-        f"    HAVING count(*) >= {CELL_MIN_POINTS}\n"
-        f") c (cx, cy), pg_temp.enrich_cell(c.cx, c.cy, {CELL_DEG!r}) r"
+        f"CREATE UNLOGGED TABLE {tables.cells} (cx, cy) AS\n"
+        f"SELECT {cell} FROM {tables.points} pt WHERE {near} GROUP BY 1, 2\n"
+        f"HAVING count(*) >= {CELL_MIN_POINTS}"
     )
+    conn.exec_driver_sql(f"ALTER TABLE {tables.cells} SET (parallel_workers = 2)")
+    conn.exec_driver_sql(f"ANALYZE {tables.cells}")
+    facts = f"{tables.cells}_facts"
+    conn.exec_driver_sql(
+        f"CREATE UNLOGGED TABLE {facts} AS\n"
+        f"SELECT c.cx, c.cy, r.* FROM {tables.cells} c,\n"
+        f"pg_temp.enrich_cell(c.cx, c.cy, {CELL_DEG!r}) r"
+    )
+    conn.exec_driver_sql(f"DROP TABLE {tables.cells}")
+    conn.exec_driver_sql(f"ALTER TABLE {facts} RENAME TO {tables.cells}")
     conn.exec_driver_sql(f"ALTER TABLE {tables.cells} SET (parallel_workers = 2)")
     conn.exec_driver_sql(f"ANALYZE {tables.cells}")
     candidates = load_sql("geo", "enrich_cell_candidates.sql")
@@ -142,27 +154,33 @@ def lookup_points(
     conn.exec_driver_sql(f"ANALYZE {tables.cands}")
     # Created after its table: a SQL function's body is checked when it is created.
     conn.exec_driver_sql(load_sql("geo", "enrich_cell_points.sql").replace("{cands}", tables.cands))
-    # Each point with its cell's facts (NULL for a lone point or one near ±180) in a table of its
-    # own, so that the parallel scan below hands the points to the workers a few at a time; a
-    # join there would let one worker take them all into its sort before the first lookup.
+    # The points in batches of BATCH_POINTS: of one cell with its facts, or (cx NULL) lone points
+    # and points near ±180. A table of its own, so that the parallel scan below hands the batches
+    # to the workers a few at a time.
     conn.exec_driver_sql(
-        f"CREATE UNLOGGED TABLE {tables.placed} AS\n"
-        f"SELECT pt.x, pt.y, c.* FROM {tables.points} pt\n"
-        f"LEFT JOIN {tables.cells} c ON (c.cx, c.cy) = ({cell}) AND {near}"
+        f"CREATE UNLOGGED TABLE {tables.batches} AS\n"
+        f"SELECT c.*, b.xs, b.ys FROM (\n"
+        f"    SELECT q.cx, q.cy, array_agg(q.x) AS xs, array_agg(q.y) AS ys FROM (\n"
+        f"        SELECT pt.x, pt.y, c.cx, c.cy,\n"
+        f"               row_number() OVER (PARTITION BY c.cx, c.cy) - 1 AS n\n"
+        f"        FROM {tables.points} pt\n"
+        f"        LEFT JOIN {tables.cells} c ON (c.cx, c.cy) = ({cell}) AND {near}\n"
+        f"    ) q GROUP BY q.cx, q.cy, q.n / {BATCH_POINTS}\n"
+        f") b LEFT JOIN {tables.cells} c ON (c.cx, c.cy) = (b.cx, b.cy)"
     )
-    conn.exec_driver_sql(f"ALTER TABLE {tables.placed} SET (parallel_workers = 2)")
-    conn.exec_driver_sql(f"ANALYZE {tables.placed}")
+    conn.exec_driver_sql(f"ALTER TABLE {tables.batches} SET (parallel_workers = 2)")
+    conn.exec_driver_sql(f"ANALYZE {tables.batches}")
     conn.exec_driver_sql(
         f"CREATE UNLOGGED TABLE {tables.result} AS\n"
-        f"SELECT c.x, c.y, r.*\n"
-        f"FROM {tables.placed} c,\n"
-        f"LATERAL pg_temp.enrich_cell_point(c.x, c.y, c.cx, c.cy, c.inside_fixed,\n"
-        f"    c.inside_iso3, c.corridor_fixed, c.corridor_id, c.sea_fixed, c.sea_area) r\n"
-        f"WHERE c.cx IS NOT NULL\n"
+        f"SELECT r.*\n"
+        f"FROM {tables.batches} b,\n"
+        f"LATERAL pg_temp.enrich_cell_batch(b.cx, b.cy, b.xs, b.ys, b.inside_fixed,\n"
+        f"    b.inside_iso3, b.corridor_fixed, b.corridor_id, b.sea_fixed, b.sea_area) r\n"
+        f"WHERE b.cx IS NOT NULL\n"
         f"UNION ALL\n"
-        f"SELECT c.x, c.y, r.*\n"
-        f"FROM {tables.placed} c, pg_temp.enrich_point(c.x, c.y) r\n"
-        f"WHERE c.cx IS NULL"
+        f"SELECT r.*\n"
+        f"FROM {tables.batches} b, pg_temp.enrich_point_batch(b.xs, b.ys) r\n"
+        f"WHERE b.cx IS NULL"
     )
     conn.exec_driver_sql(f"ANALYZE {tables.result}")
     conn.exec_driver_sql(f"DROP FUNCTION {FUNCTIONS}")

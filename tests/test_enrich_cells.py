@@ -102,6 +102,10 @@ def _compare(conn: Connection, points: list[tuple[float, float]]) -> tuple[dict[
     counts = (
         conn.exec_driver_sql(
             f"""
+        WITH placed AS (
+            SELECT u.x, u.y, b.cx, b.sea_fixed
+            FROM {tables.batches} b, unnest(b.xs, b.ys) AS u (x, y)
+        )
         SELECT (SELECT count(*) FROM {tables.cells}) AS cells,
                (SELECT count(*) FROM {tables.cells} WHERE sea_fixed AND sea_area IS NOT NULL)
                    AS sea_fixed_cells,
@@ -113,7 +117,7 @@ def _compare(conn: Connection, points: list[tuple[float, float]]) -> tuple[dict[
                count(*) FILTER (WHERE p.cx IS NOT NULL AND abs(p.x) BETWEEN 169 AND 170)
                    AS band_edge_cells,
                count(*) AS looked_up
-        FROM {tables.placed} p JOIN {tables.result} r USING (x, y)
+        FROM placed p JOIN {tables.result} r USING (x, y)
         """
         )
         .one()

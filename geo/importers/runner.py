@@ -56,8 +56,8 @@ MERGE_COLUMNS = (
     "corridor_id", "sea_area", "enriched_at", "updated_at",
 )  # fmt: skip
 
-# Bulk loads: drop and rebuild secondary indexes from this many staged rows, when they are at
-# least this share of the rows already in incidents.
+# Bulk loads: drop the indexes, keys and foreign keys of incidents and build them again afterwards,
+# from this many staged rows, when they are at least this share of the rows already there.
 BULK_MIN_ROWS = 100_000
 BULK_SHARE = 0.25
 # Memory for this transaction only: staging stays in RAM, index builds sort in memory.
@@ -363,13 +363,15 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
     timings["enrich"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    rebuild = _drop_secondary_indexes(conn, issues.accepted)
+    rebuild = _drop_for_bulk(conn, issues.accepted)
     if rebuild:
         updated = conn.execute(_merge_sql("import_merge_bulk_update.sql")).rowcount
         inserted = conn.execute(_merge_sql("import_merge_bulk_insert.sql")).rowcount
     else:
         merged = conn.execute(_merge_sql("import_merge.sql")).one()
         inserted, updated = merged.inserted, merged.updated
+    for ddl in rebuild.keys if rebuild else ():  # the checks below look records up by id
+        conn.execute(sa.text(ddl))
     # Placement checks on the rows just merged, while their staged row numbers are at hand:
     # swaps fixed, the rest flagged, each one a warning (docs/quality.md). Not merge time.
     from geo.quality import check_import
@@ -381,7 +383,7 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
     timings["merge"] = time.perf_counter() - t0
     if rebuild:
         t0 = time.perf_counter()
-        for ddl in rebuild:
+        for ddl in rebuild.rest:
             conn.execute(sa.text(ddl))
         timings["reindex"] = time.perf_counter() - t0
     report.inserted, report.updated = int(inserted), int(updated)
@@ -410,30 +412,46 @@ def _drop_temp(conn: Connection) -> None:
         conn.execute(sa.text(statement))
 
 
-def _drop_secondary_indexes(conn: Connection, staged: int) -> list[str]:
-    """For a bulk load, drop secondary indexes and foreign keys; return the DDL to restore them.
+@dataclass(frozen=True)
+class _Rebuild:
+    """What a bulk load dropped, as the DDL that restores it: the keys (right after the merge)
+    and the rest (secondary indexes, then foreign keys, at the end)."""
 
-    Maintaining ten indexes (one GiST) row by row costs more than building them once when the
-    load is a large share of the table. The drop is inside the import's transaction, so a
-    failure restores them; readers of ``incidents`` wait until the import commits.
+    keys: list[str]
+    rest: list[str]
+
+
+def _drop_for_bulk(conn: Connection, staged: int) -> _Rebuild | None:
+    """For a bulk load, drop the indexes, keys and foreign keys of incidents that the load would
+    otherwise maintain row by row; return the DDL to restore them (None: not a bulk load).
+
+    Maintaining ten indexes (one GiST) and two random-ordered keys row by row costs more than
+    building them once when the load is a large share of the table. The drop is inside the
+    import's transaction, so a failure restores them; readers of ``incidents`` wait until the
+    import commits.
     """
     if staged < BULK_MIN_ROWS:
-        return []
+        return None
     existing = conn.execute(
         sa.text("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'incidents'::regclass")
     ).scalar_one()
     if staged < BULK_SHARE * float(existing):
-        return []
+        return None
     indexes = conn.execute(sql("geo", "import_secondary_indexes.sql")).all()
     for index in indexes:
         conn.execute(sa.text(f'DROP INDEX "{index.name}"'))
-    # Foreign keys too: added back after the load, each is checked in one join over the table.
-    keys = conn.execute(sql("geo", "import_foreign_keys.sql")).all()
-    for key in keys:
-        conn.execute(sa.text(f'ALTER TABLE incidents DROP CONSTRAINT "{key.name}"'))
-    return [index.ddl for index in indexes] + [
-        f'ALTER TABLE incidents ADD CONSTRAINT "{key.name}" {key.definition}' for key in keys
-    ]
+    constraints = conn.execute(sql("geo", "import_constraints.sql")).all()
+    for constraint in constraints:
+        conn.execute(sa.text(f'ALTER TABLE incidents DROP CONSTRAINT "{constraint.name}"'))
+    restore = {
+        c.name: f'ALTER TABLE incidents ADD CONSTRAINT "{c.name}" {c.definition}'
+        for c in constraints
+    }
+    return _Rebuild(
+        keys=[restore[c.name] for c in constraints if c.kind == "k"],
+        rest=[index.ddl for index in indexes]
+        + [restore[c.name] for c in constraints if c.kind == "f"],
+    )
 
 
 def _uuid(value: Any) -> uuid.UUID:

@@ -2,7 +2,8 @@
 -- function so the lookup of all distinct points can run in parallel workers (a LATERAL subquery
 -- with LIMIT keeps PostgreSQL from planning it in parallel; a PARALLEL SAFE function call does
 -- not). Created per transaction in pg_temp by geo/enrich.py, dropped after use.
---  * inside: ADM0_A3 of the country piece containing the point (NULL on water).
+--  * inside: ADM0_A3 of the country piece containing the point (NULL on water); on an edge two
+--    countries share, the first by ISO3, so that every lookup path gives the same answer.
 --  * nearest land border / coastline: the 4 nearest pieces by the GiST KNN operator, then the
 --    closest point of each piece (in lon/lat, the data's own geometry) and the great-circle
 --    distance to it. Natural Earth's straight edges follow lon/lat (the 49th parallel is a
@@ -58,13 +59,15 @@ LEFT JOIN LATERAL (
 ) c ON true
 $fn$;
 
-CREATE FUNCTION pg_temp.enrich_point(
-    x double precision, y double precision,
-    OUT inside_iso3 text, OUT border_id integer, OUT border_pair text,
-    OUT border_km double precision, OUT coast_iso3 text, OUT coast_km double precision,
-    OUT corridor_id integer, OUT sea_area text
+-- The lookup of one point as a set-returning SQL function, so that PostgreSQL inlines it into
+-- the queries that call it (enrich_point, enrich_point_batch below): its plan then runs once per
+-- batch of points instead of being set up again for every point.
+CREATE FUNCTION pg_temp.enrich_point_rows(x double precision, y double precision)
+RETURNS TABLE (
+    inside_iso3 text, border_id integer, border_pair text, border_km double precision,
+    coast_iso3 text, coast_km double precision, corridor_id integer, sea_area text
 )
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE ROWS 1
 AS $fn$
 SELECT inside.iso3,
        CASE WHEN wrap.border_km < border.km THEN wrap.border_id ELSE border.border_id END,
@@ -76,7 +79,8 @@ SELECT inside.iso3,
        sea.slug
 FROM (SELECT ST_SetSRID(ST_MakePoint(x, y), 4326) AS geom) pt
 LEFT JOIN LATERAL (
-    SELECT p.iso3 FROM country_parts p WHERE ST_Intersects(p.geom, pt.geom) LIMIT 1
+    SELECT p.iso3 FROM country_parts p WHERE ST_Intersects(p.geom, pt.geom)
+    ORDER BY p.iso3 LIMIT 1
 ) inside ON true
 LEFT JOIN LATERAL (
     SELECT knn.border_id, lb.pair, knn.km
@@ -122,4 +126,32 @@ LEFT JOIN LATERAL (
     ORDER BY p.area_km2, p.slug
     LIMIT 1
 ) sea ON true
+$fn$;
+
+-- One point (tests and re-enrichment compare against it).
+CREATE FUNCTION pg_temp.enrich_point(
+    x double precision, y double precision,
+    OUT inside_iso3 text, OUT border_id integer, OUT border_pair text,
+    OUT border_km double precision, OUT coast_iso3 text, OUT coast_km double precision,
+    OUT corridor_id integer, OUT sea_area text
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $fn$ SELECT * FROM pg_temp.enrich_point_rows(x, y) $fn$;
+
+-- A batch of points (xs[i], ys[i]), for the points no grid cell settles (geo/enrich.py): one call
+-- per few hundred points, each called from a parallel worker.
+CREATE FUNCTION pg_temp.enrich_point_batch(xs double precision[], ys double precision[])
+RETURNS TABLE (
+    x double precision, y double precision, inside_iso3 text, border_id integer,
+    border_pair text, border_km double precision, coast_iso3 text, coast_km double precision,
+    corridor_id integer, sea_area text
+)
+LANGUAGE sql STABLE PARALLEL SAFE ROWS 256
+-- A SET clause keeps the planner from inlining this function into the calling query, where
+-- the per-batch work would run in the leader only instead of in the parallel workers.
+SET jit = off
+AS $fn$
+SELECT u.x, u.y, r.*
+FROM unnest(xs, ys) AS u (x, y)
+CROSS JOIN LATERAL pg_temp.enrich_point_rows(u.x, u.y) AS r
 $fn$
