@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,6 +101,20 @@ class NaturalKeys:
         nth = self._hashes[digest] = self._hashes.get(digest, 0) + 1
         return f"{digest}-{nth}"
 
+    def content_function(self, prefix: bytes) -> Callable[[bytes], str]:
+        """``from_content(prefix + content)`` for per-row loops: the prefix is hashed once."""
+        start = hashlib.blake2b(prefix, digest_size=12)
+        copy, hashes = start.copy, self._hashes
+
+        def key(content: bytes) -> str:
+            h = copy()
+            h.update(content)
+            digest = h.hexdigest()
+            nth = hashes[digest] = hashes.get(digest, 0) + 1
+            return f"{digest}-{nth}"
+
+        return key
+
 
 @dataclass
 class Issues:
@@ -121,11 +135,15 @@ class Issues:
 
 @dataclass
 class Parsed:
-    """An importer's output: the recognised layout, raw column names, staged rows (lazy)."""
+    """An importer's output: the recognised layout, raw column names, staged rows (lazy).
+
+    With ``copy_text`` some rows come as their COPY line (``str``) instead of a list.
+    """
 
     layout: str
     raw_keys: list[str]
-    rows: Iterator[list[Any]]
+    rows: Iterator[Any]
+    copy_text: bool = False
 
 
 MISSING = object()

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 from geo import h3index
 from geo.coords import CoordinateError, parse_point
 from geo.dates import DateError, parse_day, year_month
+from geo.importers import copytext
 from geo.importers.base import (
     INTS,
     LIST_SEP,
@@ -118,13 +119,18 @@ def detect(header: list[str]) -> tuple[str, dict[str, int]]:
     )
 
 
-def read(stream: TextIO, issues: Issues) -> Parsed:
+def read(stream: TextIO, issues: Issues, *, copy_text: bool = False) -> Parsed:
+    """The file's layout, header and staged rows. With ``copy_text`` a row that has its point
+    comes as its COPY line (``geo.importers.copytext``), ready to send; the others, which the
+    runner geocodes first, stay lists."""
     rows = CsvRows(stream)
     layout, fields = detect(rows.header)
-    return Parsed(layout, rows.header, _rows(rows, layout, fields, issues))
+    return Parsed(layout, rows.header, _rows(rows, layout, fields, issues, copy_text), copy_text)
 
 
-def _rows(rows: CsvRows, layout: str, f: dict[str, int], issues: Issues) -> Iterator[list[Any]]:
+def _rows(
+    rows: CsvRows, layout: str, f: dict[str, int], issues: Issues, copy_text: bool = False
+) -> Iterator[Any]:
     header = rows.header
     width = len(header)
     older = layout == "mmp-older"
@@ -140,13 +146,19 @@ def _rows(rows: CsvRows, layout: str, f: dict[str, int], issues: Issues) -> Iter
     i_id = f.get("incident_id", f.get("main_id", -1))
     id_name = header[i_id] if i_id >= 0 else ""
     keys = NaturalKeys()
-    date_cache: dict[tuple[str, str, str], tuple[dt.date, str, dt.date | None]] = {}
+    # (event date, precision, reported date, the three as COPY text)
+    date_cache: dict[tuple[str, str, str], tuple[dt.date, str, dt.date | None, str]] = {}
     to_cell = h3index.cell_at_function()
     infer = Inferred(SOURCE_DEFAULT_M["mmp"])
     by_decimals, table_size = infer.table, Inferred.TABLE_SIZE
-    prefix = layout.encode() + b"\x1f"
+    content_key = keys.content_function(layout.encode() + b"\x1f")
     ints, miss = INTS.get, MISSING
     reader, last = rows.reader, rows.header_lines
+    # COPY text: the dates and the precision columns of a row come from small caches, so their
+    # text is made once per distinct value; a row with a character COPY escapes takes the
+    # general formatter.
+    located_text: dict[tuple[Any, Any, Any], str] = {}
+    special, NUL = copytext.needs_escape, copytext.NULL
 
     for cells in reader:
         row = last + 1
@@ -213,10 +225,14 @@ def _rows(rows: CsvRows, layout: str, f: dict[str, int], issues: Issues) -> Iter
             dates = date_cache.get(key)
             if dates is None:
                 n_warnings = len(issues.warnings)
-                dates = _dates(cells, i_date, i_year, i_month, older, row, issues)
+                day, precision, reported = _dates(
+                    cells, i_date, i_year, i_month, older, row, issues
+                )
+                d_text = f"{day}\t{precision}\t{NUL if reported is None else reported}"
+                dates = (day, precision, reported, d_text)
                 if len(issues.warnings) == n_warnings:
                     date_cache[key] = dates
-            event_date, precision, reported = dates
+            event_date, precision, reported, d_text = dates
 
             # place: "lat, lon" in plain decimals inline, every other notation in geo.coords;
             # precision from the decimals written (docs/import.md, "Location precision") ----
@@ -262,7 +278,7 @@ def _rows(rows: CsvRows, layout: str, f: dict[str, int], issues: Issues) -> Iter
             if ident and ident not in _NULL:
                 source_id = keys.from_id(ident, row, label=id_name)
             else:
-                source_id = keys.from_content(prefix + norm.encode())
+                source_id = content_key(norm.encode())
 
             cause = cells[i_cause].strip()
             location = cells[i_loc].strip()
@@ -280,7 +296,34 @@ def _rows(rows: CsvRows, layout: str, f: dict[str, int], issues: Issues) -> Iter
             issues.reject(row, str(exc), exc.kind)
             continue
         issues.accepted += 1
-        yield [
+        if (
+            copy_text
+            and cell is not None
+            and not special(raw)
+            and (norm is raw or not special(norm))
+        ):
+            if (l_text := located_text.get(located)) is None:
+                l_text = located_text[located] = (
+                    f"{h3res}\t{located[0]}\t{copytext.value(located[1])}\tsource"
+                )
+            yield (
+                f"{row}\t{source_id}\t{NUL if itype in _NULL else itype}\t{category}\t{d_text}"
+                f"\t{NUL if dead is None else dead}\t{NUL if missing is None else missing}"
+                f"\t{NUL if survivors is None else survivors}\t{NUL}\t{NUL}"
+                f"\t{NUL if women is None else women}\t{NUL if men is None else men}"
+                f"\t{NUL if children is None else children}"
+                f"\t{NUL if cause in _NULL else cause}"
+                f"\t{NUL if location in _NULL else location}"
+                f"\t{NUL if region in _NULL else region}"
+                f"\t{NUL if route in _ROUTE_NULL else route}"
+                f"\t{lon!r}\t{lat!r}\t{cell}\t{l_text}\t{NUL}\t{NUL}"
+                f"\t{NUL if octry is None else octry}\t{NUL if oreg in _NULL else oreg}"
+                f"\t{NUL}\t{NUL}\t{NUL}\t{NUL if quality in _NULL else quality}"
+                f"\t{NUL if src in _NULL else src}\t{NUL if url in _NULL else url}"
+                f"\t{raw}\t{NUL}\n"
+            )
+            continue
+        staged = [
             row,
             source_id,
             None if itype in _NULL else itype,
@@ -320,6 +363,7 @@ def _rows(rows: CsvRows, layout: str, f: dict[str, int], issues: Issues) -> Iter
             raw,
             None,
         ]
+        yield copytext.line(staged) if copy_text and cell is not None else staged
 
 
 def _reconcile(

@@ -24,7 +24,8 @@ from sqlalchemy.engine import Connection, Engine
 from geo.db import load_sql, raw_cursor, sql
 from geo.enrich import lookup_points
 from geo.importers.base import STAGE_COLUMNS, Issues, Parsed, SetupError
-from geo.importers.geocoding import LON, Geocoder, RowGeocoder
+from geo.importers.geocoding import Geocoder, RowGeocoder
+from geo.importers.stage import open_rows
 from geo.importers.text import open_text, sniff
 from geo.report import ImportReport
 
@@ -135,7 +136,8 @@ def _plan(importer: str, path: Path, source: str | None, mapping: Path | None) -
         from geo.importers import mmp
 
         return _Plan(
-            source or mmp.SOURCE, lambda p, enc, issues: _csv_read(mmp.read, p, enc, issues)
+            source or mmp.SOURCE,
+            lambda p, enc, issues: mmp.read(open_text(p, enc), issues, copy_text=True),
         )
     if importer == "geojson":
         from geo.importers import geojson
@@ -154,10 +156,6 @@ def _plan(importer: str, path: Path, source: str | None, mapping: Path | None) -
         lambda p, enc, issues: csvmap.read(p, enc, issues, spec),
         layout=spec.layout,
     )
-
-
-def _csv_read(read: Callable[..., Parsed], path: Path, encoding: str, issues: Issues) -> Parsed:
-    return read(open_text(path, encoding), issues)
 
 
 # Transactions ------------------------------------------------------------------------------
@@ -332,21 +330,18 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     conn.execute(sa.text(SESSION_SETTINGS))
-    parsed = plan.read(path, encoding, issues)
-    report.layout = parsed.layout
-    _drop_temp(conn)
-    conn.execute(sql("geo", "import_stage.sql"))
     cursor = raw_cursor(conn)
-    place = RowGeocoder(plan.geocoder, issues).place
-    with cursor.copy(COPY_STAGE) as copy:
-        write = copy.write_row
-        for row in parsed.rows:
-            if row[LON] is None:
-                place(row)
-            write(row)
+    # A large file is read in a child process (COPY text is made there, in UTF-8).
+    parallel = cursor.connection.info.encoding == "utf-8"
+    with open_rows(plan.read, path, encoding, issues, parallel=parallel) as rows:
+        report.layout = rows.layout
+        _drop_temp(conn)
+        conn.execute(sql("geo", "import_stage.sql"))
+        with cursor.copy(COPY_STAGE) as copy:
+            rows.copy_to(copy, RowGeocoder(plan.geocoder, issues).place)
     timings["parse_copy"] = time.perf_counter() - t0
 
-    params = {"source": report.source, "run_id": report.run_id, "raw_keys": parsed.raw_keys}
+    params = {"source": report.source, "run_id": report.run_id, "raw_keys": rows.raw_keys}
     conn.execute(sa.text("ANALYZE pg_temp.import_stage"))
     conn.execute(sql("geo", "import_params.sql"), params)
     # Without statistics the one-row params table is guessed at 750 rows, and the merge sorts
