@@ -68,8 +68,19 @@ SESSION_SETTINGS = """
 SELECT set_config('work_mem', '64MB', true),
        set_config('jit', 'off', true),
        set_config('maintenance_work_mem', '512MB', true),
-       CASE WHEN pg_my_temp_schema() = 0 THEN set_config('temp_buffers', '256MB', true) END
+       CASE WHEN pg_my_temp_schema() = 0
+            THEN set_config('temp_buffers', CAST(:temp_buffers AS text), true) END
 """
+# The staging table takes about 2.6 times the file's size; temp_buffers is only an upper bound
+# (buffers are allocated as the table grows), so a large file's staging stays in memory.
+TEMP_BUFFERS_MIN = 256 * 2**20
+TEMP_BUFFERS_MAX = 2 * 2**30
+
+
+def _temp_buffers(path: Path) -> str:
+    size = 3 * path.stat().st_size
+    return f"{max(TEMP_BUFFERS_MIN, min(size, TEMP_BUFFERS_MAX)) // 2**20}MB"
+
 
 Reader = Callable[[Path, str, Issues], Parsed]
 
@@ -329,7 +340,7 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
         issues.warn(None, "file", "byte order mark (BOM) removed", "BOM removed")
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    conn.execute(sa.text(SESSION_SETTINGS))
+    conn.execute(sa.text(SESSION_SETTINGS), {"temp_buffers": _temp_buffers(path)})
     cursor = raw_cursor(conn)
     # A large file is read in a child process (COPY text is made there, in UTF-8).
     parallel = cursor.connection.info.encoding == "utf-8"
