@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 
 from geo.importers import csvmap, geojson, mmp, run_import, stage
 from geo.importers.base import Issues, Parsed
-from geo.importers.copytext import line
+from geo.importers.copytext import line, staged_line
 from geo.importers.geocoding import RowGeocoder
 from geo.importers.text import open_text, sniff
 
@@ -120,7 +120,7 @@ def test_mmp_copy_lines_are_the_staged_rows_as_text(tmp_path: Path) -> None:
         assert len(items) == len(lists) > 0
         for staged, item in zip(lists, items, strict=True):
             if isinstance(item, str):
-                assert item == line(staged)
+                assert item == staged_line(staged)
             else:  # a row without a point stays a list: the runner geocodes it first
                 assert item == staged and staged[19] is None
         assert as_text == as_lists
@@ -167,7 +167,7 @@ def test_child_process_stages_the_same_bytes_and_issues(
         data, issues, layout = _stage(path, child=True)
         expected = _stage(path, child=False)
         assert (data, issues, layout) == expected
-        # the old loop: lists through psycopg's write_row
+        # the readers' lists instead of their ready lines
         assert (data, issues, layout) == _stage(path, child=False, text=False)
         assert issues.accepted > 0 and any(w["field"] == "location" for w in issues.warnings)
     assert multiprocessing.active_children() == []

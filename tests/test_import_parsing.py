@@ -190,4 +190,4 @@ def test_stage_columns_match_the_staging_sql() -> None:
     stage_sql = (Path(mmp.__file__).parent.parent / "sql" / "import_stage.sql").read_text()
     body = stage_sql.split("(", 1)[1]
     names = [line.split()[0] for line in body.splitlines() if line.strip() and line[:4] == "    "]
-    assert tuple(names) == STAGE_COLUMNS
+    assert tuple(names) == (*STAGE_COLUMNS, "row_hash")  # the hash ends every staged line

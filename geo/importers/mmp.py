@@ -158,7 +158,7 @@ def _rows(
     # text is made once per distinct value; a row with a character COPY escapes takes the
     # general formatter.
     located_text: dict[tuple[Any, Any, Any], str] = {}
-    special, NUL = copytext.needs_escape, copytext.NULL
+    special, NUL, hashed = copytext.needs_escape, copytext.NULL, copytext.hashed
 
     for cells in reader:
         row = last + 1
@@ -306,7 +306,7 @@ def _rows(
                 l_text = located_text[located] = (
                     f"{h3res}\t{located[0]}\t{copytext.value(located[1])}\tsource"
                 )
-            yield (
+            yield hashed(
                 f"{row}\t{source_id}\t{NUL if itype in _NULL else itype}\t{category}\t{d_text}"
                 f"\t{NUL if dead is None else dead}\t{NUL if missing is None else missing}"
                 f"\t{NUL if survivors is None else survivors}\t{NUL}\t{NUL}"
@@ -363,7 +363,7 @@ def _rows(
             raw,
             None,
         ]
-        yield copytext.line(staged) if copy_text and cell is not None else staged
+        yield copytext.staged_line(staged) if copy_text and cell is not None else staged
 
 
 def _reconcile(

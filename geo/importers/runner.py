@@ -40,7 +40,8 @@ DROP_TEMP = (
     "DROP VIEW IF EXISTS pg_temp.import_rows",
     "DROP TABLE IF EXISTS pg_temp.import_params, pg_temp.import_stage",
 )
-COPY_STAGE = f"COPY import_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN"
+# Each staged line ends with its row_hash (geo.importers.copytext.hashed).
+COPY_STAGE = f"COPY import_stage ({', '.join(STAGE_COLUMNS)}, row_hash) FROM STDIN"
 # The incidents columns every merge path writes from import_final (import_merge_rows.sql), named
 # once here and substituted for {columns} in import_merge*.sql, so the three statements cannot
 # drift apart. The key (source, source_id) and quality_flags/review_state are written beside it.

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from geo.importers.base import Issues, Parsed
-from geo.importers.copytext import line
+from geo.importers.copytext import staged_line
 from geo.importers.geocoding import LON
 
 # Below this file size the reader runs in-process: forking costs more than it saves.
@@ -44,7 +44,6 @@ Place = Callable[[list[Any]], None]
 
 class CopyTarget(Protocol):
     def write(self, buffer: bytes | str) -> None: ...
-    def write_row(self, row: Any) -> None: ...
 
 
 class ReaderDied(RuntimeError):
@@ -63,7 +62,6 @@ class Rows:
         self.layout = parsed.layout
         self.raw_keys = parsed.raw_keys
         self._rows = parsed.rows
-        self._text = parsed.copy_text
 
     def __enter__(self) -> Rows:
         return self
@@ -72,13 +70,6 @@ class Rows:
         return None
 
     def copy_to(self, copy: CopyTarget, place: Place) -> None:
-        if not self._text:
-            write_row = copy.write_row
-            for row in self._rows:
-                if row[LON] is None:
-                    place(row)
-                write_row(row)
-            return
         lines: list[str] = []
         append = lines.append
         for row in self._rows:
@@ -87,7 +78,7 @@ class Rows:
             else:
                 if row[LON] is None:
                     place(row)
-                append(line(row))
+                append(staged_line(row))
             if len(lines) >= LINES:
                 copy.write("".join(lines))
                 lines.clear()
@@ -161,7 +152,7 @@ class ChildRows:
                     position, row = item
                     self._flush_warnings(position)
                     place(row)
-                    write(line(row))
+                    write(staged_line(row))
             self._flush_warnings(None)
         self._process.join(5)
 
@@ -270,7 +261,7 @@ def _chunks(rows: Iterator[Any], issues: Issues) -> Iterator[list[Any]]:
         if type(row) is str:
             append(row)
         elif row[LON] is not None:
-            append(line(row))
+            append(staged_line(row))
         else:
             if lines:
                 items.append("".join(lines).encode())

@@ -1,19 +1,15 @@
--- Staged rows as incidents columns: the one place the row_hash and the stored values are
--- computed, shared by every merge path (import_merge_rows.sql → import_merge*.sql).
--- row_hash covers every value the file gives and what the import derived from it (precision,
--- uncertainty, H3 resolution, a geocoded point and the geocoder's decision), so an unchanged row
--- is recognised as unchanged and a changed rule rewrites the rows it changes.
+-- Staged rows as incidents columns: the one place the stored values are computed, shared by
+-- every merge path (import_merge_rows.sql → import_merge*.sql).
+-- row_hash comes staged (geo.importers.copytext.hashed: the MD5 of the row's COPY line after the
+-- row number, made by the reader, off the merge's single core). It covers every value the file
+-- gives and what the import derived from it (precision, uncertainty, H3 cell and resolution, a
+-- geocoded point and the geocoder's decision), so an unchanged row is recognised as unchanged
+-- and a changed rule rewrites the rows it changes.
 CREATE TEMP VIEW import_rows AS
 SELECT
     p.source,
     s.source_id,
-    md5(ROW(s.incident_type, s.category, s.event_date, s.date_precision, s.reported_date,
-            s.dead, s.missing, s.survivors, s.injured, s.pushed_back, s.women, s.men,
-            s.children, s.cause, s.location_text, s.region_text, s.route_text, s.lon, s.lat,
-            s.origin_countries, s.origin_region, s.pushed_from, s.pushed_to,
-            s.violence_types, s.source_quality, s.source_name, s.source_url,
-            s.raw_cells, s.raw_json, s.h3_res, s.location_precision, s.uncertainty_m,
-            s.location_source, s.geocode, s.location_flag)::text) AS row_hash,
+    s.row_hash,
     p.run_id AS import_run_id,
     s.incident_type, s.category, s.event_date, s.date_precision, s.reported_date,
     s.dead, s.missing, s.survivors, s.injured, s.pushed_back, s.women, s.men, s.children,

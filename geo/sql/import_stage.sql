@@ -1,5 +1,5 @@
 -- Staging for one import: rows already validated in Python, COPYed in one stream.
--- Column order matches geo.importers.base.STAGE_COLUMNS.
+-- Column order matches geo.importers.base.STAGE_COLUMNS, then row_hash.
 CREATE TEMP TABLE import_stage (
     row_no            integer NOT NULL,
     source_id         text NOT NULL,
@@ -38,5 +38,6 @@ CREATE TEMP TABLE import_stage (
     source_name       text,
     source_url        text,
     raw_cells         text,   -- the original cells joined by U+001F (keys in import_params)
-    raw_json          text    -- or the original record as JSON (GeoJSON properties)
+    raw_json          text,   -- or the original record as JSON (GeoJSON properties)
+    row_hash          text NOT NULL  -- MD5 of the staged line after the row number (copytext.hashed)
 )
