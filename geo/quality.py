@@ -304,7 +304,9 @@ def check_placements(
     ``fix`` only changes what is reported). ``staged`` names a table of the import's
     ``(row_no, source_id)`` (its staging table) so warnings carry the file's row numbers.
     ``exhaustive`` reads every text with the gazetteer instead of only the texts the cheap
-    reading leaves undecided (:mod:`geo.quality_names`): slower, same result; tests compare.
+    reading leaves undecided (:mod:`geo.quality_names`), and measures every record one by one
+    instead of deciding whole groups (geo/sql/quality_decide.sql): slower, same result; tests
+    compare.
     """
     if staged is not None and not _IDENTIFIER.match(staged):
         raise ValueError(f"not a table name: {staged!r}")
@@ -317,11 +319,11 @@ def check_placements(
     jit = conn.exec_driver_sql(
         "SELECT current_setting('jit'), set_config('jit', 'off', true)"
     ).scalar_one()
-    texts = _prepare(conn, params, exhaustive=exhaustive)
+    texts, decided = _prepare(conn, params, exhaustive=exhaustive)
     timings["texts"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     conn.execute(sa.text(load_sql("geo", "quality_base.sql")), {**params, "only_ids": None})
-    before = _agreement(conn)
+    before = _agreement(conn, decided)
     swaps = [
         dict(r._mapping)
         for r in conn.execute(sa.text(load_sql("geo", "quality_swaps.sql")), params)
@@ -342,9 +344,9 @@ def check_placements(
             "CREATE TEMP TABLE quality_base ON COMMIT DROP AS", "INSERT INTO quality_base"
         )
         conn.execute(sa.text(again), {**params, "only_ids": ids})
-        after = _agreement(conn)
+        after = _agreement(conn, decided)
     else:
-        after = _agreement(conn, fixed_ids={s["id"] for s in to_fix})
+        after = _agreement(conn, decided, fixed_ids={s["id"] for s in to_fix})
     timings["fixes"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     rows = conn.execute(
@@ -408,14 +410,18 @@ def _params(run: str | None) -> dict[str, Any]:
     }
 
 
-def _prepare(conn: Connection, params: dict[str, Any], *, exhaustive: bool) -> dict[str, int]:
-    """The records in scope (quality_scope), what each distinct text key and region says
-    (quality_texts, quality_regions), and the helper functions.
+def _prepare(
+    conn: Connection, params: dict[str, Any], *, exhaustive: bool
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Group the records in scope (quality_groups), read what each distinct text key and region
+    says (quality_texts, quality_regions), and read back the records of the groups that need
+    per-row work (quality_scope). Returns the text counts and the agreement counts of the
+    groups decided whole.
 
-    Every key gets the cheap reading; the keys it leaves undecided (quality_undecided.sql), or
-    all when ``exhaustive``, are read with the gazetteer (once per key and process). Its load
-    starts in a thread as soon as there are texts, overlapping the SQL of the scope and the
-    cheap readings.
+    Every key gets the cheap reading; the keys it leaves undecided (quality_undecided_groups.sql,
+    then quality_undecided.sql for the records it cannot judge as a group), or all when
+    ``exhaustive``, are read with the gazetteer (once per key and process). Its load starts in a
+    thread as soon as there are texts, overlapping the SQL of the scope and the cheap readings.
     """
     _drop(conn)
     conn.exec_driver_sql(load_sql("geo", "quality_functions.sql"))
@@ -429,20 +435,11 @@ def _prepare(conn: Connection, params: dict[str, Any], *, exhaustive: bool) -> d
         params,
     ).scalar_one():
         preload = _preload_gazetteer()
-    conn.execute(sa.text(load_sql("geo", "quality_scope.sql")), params)
-    conn.exec_driver_sql(
-        "CREATE TEMP TABLE quality_texts (text_key text PRIMARY KEY, literal text[],"
-        " names_none boolean, desert_text boolean, named text[], sea_text boolean,"
-        " water_text boolean, coarse_text boolean) ON COMMIT DROP"
-    )
-    conn.exec_driver_sql(
-        "CREATE TEMP TABLE quality_regions (region_text text PRIMARY KEY, boxes geometry)"
-        " ON COMMIT DROP"
-    )
+    _groups(conn, params)
     keys = [
         r[0]
         for r in conn.exec_driver_sql(
-            "SELECT DISTINCT text_key FROM quality_scope WHERE text_key IS NOT NULL"
+            "SELECT DISTINCT text_key FROM quality_groups WHERE text_key IS NOT NULL"
         )
     ]
     cheap = []
@@ -468,9 +465,18 @@ def _prepare(conn: Connection, params: dict[str, Any], *, exhaustive: bool) -> d
     _parts(conn)
     if exhaustive:
         undecided = keys
+        conn.exec_driver_sql("UPDATE quality_groups SET wanted = true")  # every record measured
     else:
         undecided = [
-            r[0] for r in conn.execute(sa.text(load_sql("geo", "quality_undecided.sql")), params)
+            r[0]
+            for r in conn.execute(sa.text(load_sql("geo", "quality_undecided_groups.sql")), params)
+        ]
+        _fetch(conn, params)
+        seen = set(undecided)
+        undecided += [
+            r[0]
+            for r in conn.execute(sa.text(load_sql("geo", "quality_undecided.sql")), params)
+            if r[0] not in seen
         ]
     if undecided and preload is not None:
         preload.join()  # else left to finish: the next pass of this process will use it
@@ -492,7 +498,61 @@ def _prepare(conn: Connection, params: dict[str, Any], *, exhaustive: bool) -> d
         " water_text = false, coarse_text = true WHERE named IS NULL"
     )
     _parts(conn)
-    return {"texts": len(keys), "read_with_gazetteer": len(places)}
+    decided = dict(
+        conn.execute(sa.text(load_sql("geo", "quality_decide.sql")), params).one()._mapping
+    )
+    _fetch(conn, params)
+    texts = {"texts": len(keys), "read_with_gazetteer": len(places)}
+    return texts, {k: int(v) for k, v in decided.items()}
+
+
+def _groups(conn: Connection, params: dict[str, Any]) -> None:
+    """The one pass over the scope (quality_groups.sql), hashed: the planner expects a group
+    per record and would sort them all; the causes tested once each (quality_causes)."""
+    sort = conn.exec_driver_sql(
+        "SELECT current_setting('enable_sort'), set_config('enable_sort', 'off', true)"
+    ).scalar_one()
+    conn.execute(sa.text(load_sql("geo", "quality_groups.sql")), params)
+    conn.execute(sa.text("SELECT set_config('enable_sort', :v, true)"), {"v": sort})
+    conn.exec_driver_sql("ANALYZE quality_groups")
+    conn.execute(
+        sa.text(
+            "CREATE TEMP TABLE quality_causes ON COMMIT DROP AS"
+            " SELECT c.cause, c.cause ~* :land_causes AS land,"
+            " c.cause ~* :drowning_causes AS drowning"
+            " FROM (SELECT DISTINCT cause FROM quality_groups WHERE cause IS NOT NULL) c"
+        ),
+        params,
+    )
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE quality_scope (id uuid, source_id text, geom geometry,"
+        " country text, coast_km double precision, border_km double precision, cause text,"
+        " location_text text, region_text text, review_state text, quality_flags jsonb,"
+        " h3_res smallint, text_key text, land_cause_word boolean, drowning boolean, tid tid)"
+        " ON COMMIT DROP"
+    )
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE quality_texts (text_key text PRIMARY KEY, literal text[],"
+        " names_none boolean, desert_text boolean, named text[], sea_text boolean,"
+        " water_text boolean, coarse_text boolean) ON COMMIT DROP"
+    )
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE quality_regions (region_text text PRIMARY KEY, boxes geometry,"
+        " x0 double precision, x1 double precision, y0 double precision,"
+        " y1 double precision) ON COMMIT DROP"
+    )
+
+
+def _fetch(conn: Connection, params: dict[str, Any]) -> None:
+    """Read back the records of the groups just marked for per-row work (quality_scope.sql)."""
+    if conn.exec_driver_sql(
+        "SELECT EXISTS (SELECT 1 FROM quality_groups WHERE wanted AND NOT fetched)"
+    ).scalar_one():
+        conn.execute(sa.text(load_sql("geo", "quality_scope.sql")), params)
+        conn.exec_driver_sql(
+            "UPDATE quality_groups SET fetched = true WHERE wanted AND NOT fetched"
+        )
+        conn.exec_driver_sql("ANALYZE quality_scope")
 
 
 def _parts(conn: Connection) -> None:
@@ -513,7 +573,7 @@ def _parts(conn: Connection) -> None:
 def _regions(conn: Connection) -> None:
     regions = []
     texts = conn.exec_driver_sql(
-        "SELECT DISTINCT region_text FROM quality_scope WHERE region_text IS NOT NULL"
+        "SELECT DISTINCT region_text FROM quality_groups WHERE region_text IS NOT NULL"
     )
     for (region,) in texts:
         boxes = region_boxes(region)
@@ -521,25 +581,38 @@ def _regions(conn: Connection) -> None:
             wkt = ", ".join(
                 f"(({w} {s}, {e} {s}, {e} {n}, {w} {n}, {w} {s}))" for s, w, n, e in boxes
             )
-            regions.append({"r": region, "g": f"MULTIPOLYGON({wkt})"})
+            # one box: its edges, to decide a group whose points all lie inside without a
+            # test per point (quality_decide.sql); several: every point is tested
+            s, w, n, e = boxes[0] if len(boxes) == 1 else (None, None, None, None)
+            regions.append(
+                {"r": region, "g": f"MULTIPOLYGON({wkt})", "x0": w, "x1": e, "y0": s, "y1": n}
+            )
     if regions:
         conn.execute(
-            sa.text("INSERT INTO quality_regions VALUES (:r, ST_GeomFromText(:g, 4326))"), regions
+            sa.text(
+                "INSERT INTO quality_regions VALUES (:r, ST_GeomFromText(:g, 4326),"
+                " :x0, :x1, :y0, :y1)"
+            ),
+            regions,
         )
 
 
 def _drop(conn: Connection) -> None:
     conn.exec_driver_sql(
         "DROP TABLE IF EXISTS quality_base, quality_scope, quality_texts, quality_regions,"
-        " quality_parts, quality_sizes"
+        " quality_parts, quality_sizes, quality_groups, quality_causes"
     )
     conn.exec_driver_sql("DROP FUNCTION IF EXISTS pg_temp.quality_named_km(geometry, text[])")
     conn.exec_driver_sql("DROP FUNCTION IF EXISTS pg_temp.quality_box_km(geometry, geometry)")
 
 
-def _agreement(conn: Connection, fixed_ids: set[Any] | None = None) -> dict[str, Any]:
-    """Agreement counts from quality_base; ``fixed_ids`` count as agreeing (dry-run estimate)."""
+def _agreement(
+    conn: Connection, decided: dict[str, int], fixed_ids: set[Any] | None = None
+) -> dict[str, Any]:
+    """Agreement counts: the groups decided whole (``decided``) and quality_base, the records
+    measured one by one; ``fixed_ids`` count as agreeing (dry-run estimate)."""
     row = dict(conn.execute(sa.text(load_sql("geo", "quality_agreement.sql"))).one()._mapping)
+    row = {k: int(v) + decided[k] for k, v in row.items()}
     if fixed_ids:
         extra = conn.execute(
             sa.text(
@@ -619,7 +692,7 @@ def _apply_fixes(
     # the checks that follow read the fixed points
     conn.execute(
         sa.text(
-            "UPDATE quality_scope s SET geom = i.geom, country = i.country,"
+            "UPDATE quality_scope s SET geom = i.geom, country = i.country, tid = i.ctid,"
             " coast_km = i.coast_distance_km, border_km = i.border_distance_km,"
             " quality_flags = i.quality_flags FROM incidents i"
             " WHERE s.id = i.id AND i.id = ANY (CAST(:ids AS uuid[]))"
@@ -665,7 +738,7 @@ def _warnings(
             conn.execute(
                 sa.text(
                     f"SELECT s.source_id, s.row_no FROM {staged} s"
-                    " JOIN unnest(CAST(:ids AS text[])) AS u (source_id) USING (source_id)"
+                    " WHERE s.source_id IN (SELECT unnest(CAST(:ids AS text[])))"
                 ),
                 {"ids": ids},
             ).all()

@@ -1,4 +1,5 @@
--- Stage 2 of the placement checks: every located incident in scope (quality_scope), with what
+-- Stage 2 of the placement checks: every record read back for per-row work (quality_scope; the
+-- groups decided whole are only counted, geo/sql/quality_decide.sql), with what
 -- its own text names (quality_texts, per distinct text key: the full reading, or the cheap one
 -- where that decides, see quality_undecided.sql), its region's boxes (quality_regions) and how
 -- far the point lies from them.
@@ -11,7 +12,7 @@
 --    named and the point is beyond the region tolerance outside the region's boxes.
 CREATE TEMP TABLE quality_base ON COMMIT DROP AS
 WITH scoped AS (
-    SELECT s.id, s.source_id, s.geom, s.country, s.coast_km, s.border_km, s.cause,
+    SELECT s.id, s.tid, s.source_id, s.geom, s.country, s.coast_km, s.border_km, s.cause,
            s.location_text, s.region_text, s.review_state, s.quality_flags, s.h3_res,
            coalesce(t.named, '{}') AS named,
            coalesce(t.sea_text, false) AS sea_text,

@@ -39,42 +39,49 @@ WITH checks AS (
                    'check', 'swapped_coordinates', 'action', 'suggested',
                    'to', jsonb_build_array(ST_X(b.geom), ST_Y(b.geom))) END
            ], NULL)) AS flags,
-           b.quality_flags, b.review_state
+           b.source_id, b.quality_flags, b.review_state, b.tid
     FROM quality_base b
 ), planned AS (
-    SELECT i.id, i.source_id, c.flags,
-           -- kept: fixes, and flags other steps own (the importer's ambiguous_location)
-           (SELECT coalesce(jsonb_agg(e), '[]') FROM jsonb_array_elements(i.quality_flags) e
-            WHERE e ->> 'action' = 'fixed'
-               OR NOT (e ->> 'check' = ANY (CAST(:own_checks AS text[])))) || c.flags AS new_flags,
-           CASE WHEN c.flags <> '[]' AND i.review_state = 'unreviewed' THEN 'flagged'
-                -- flagged by an earlier pass whose reasons are gone (data or rules changed),
-                -- and by nothing else
-                WHEN c.flags = '[]' AND i.review_state = 'flagged'
-                     AND EXISTS (SELECT 1 FROM jsonb_array_elements(i.quality_flags) e
-                                 WHERE e ->> 'action' IS DISTINCT FROM 'fixed'
-                                   AND e ->> 'check' = ANY (CAST(:own_checks AS text[])))
-                     AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(i.quality_flags) e
+    -- from quality_base's copy of each record's flags and state: this transaction's (read back
+    -- by quality_scope.sql, refreshed after fixes), so incidents is touched only to write
+    SELECT p.*,
+           CAST(:write AS boolean)
+               AND (p.quality_flags IS DISTINCT FROM p.new_flags
+                    OR p.review_state <> p.new_state) AS changed
+    FROM (
+        SELECT c.id, c.tid, c.source_id, c.flags, c.quality_flags, c.review_state,
+               -- kept: fixes, and flags other steps own (the importer's ambiguous_location)
+               (SELECT coalesce(jsonb_agg(e), '[]') FROM jsonb_array_elements(c.quality_flags) e
+                WHERE e ->> 'action' = 'fixed'
+                   OR NOT (e ->> 'check' = ANY (CAST(:own_checks AS text[])))) || c.flags
+                   AS new_flags,
+               CASE WHEN c.flags <> '[]' AND c.review_state = 'unreviewed' THEN 'flagged'
+                    -- flagged by an earlier pass whose reasons are gone (data or rules
+                    -- changed), and by nothing else
+                    WHEN c.flags = '[]' AND c.review_state = 'flagged'
+                         AND EXISTS (SELECT 1 FROM jsonb_array_elements(c.quality_flags) e
                                      WHERE e ->> 'action' IS DISTINCT FROM 'fixed'
-                                       AND NOT (e ->> 'check' = ANY (CAST(:own_checks AS text[]))))
-                    THEN 'unreviewed'
-                ELSE i.review_state END AS new_state
-    FROM checks c
-    JOIN incidents i ON i.id = c.id
-    -- a record with no flags now, none before and not flagged cannot change: skip it (the
-    -- scope's copy of its flags and state is this transaction's)
-    WHERE c.flags <> '[]' OR c.quality_flags <> '[]' OR c.review_state = 'flagged'
+                                       AND e ->> 'check' = ANY (CAST(:own_checks AS text[])))
+                         AND NOT EXISTS (
+                             SELECT 1 FROM jsonb_array_elements(c.quality_flags) e
+                             WHERE e ->> 'action' IS DISTINCT FROM 'fixed'
+                               AND NOT (e ->> 'check' = ANY (CAST(:own_checks AS text[]))))
+                        THEN 'unreviewed'
+                    ELSE c.review_state END AS new_state
+        FROM checks c
+        -- a record with no flags now, none before and not flagged cannot change: skip it
+        WHERE c.flags <> '[]' OR c.quality_flags <> '[]' OR c.review_state = 'flagged'
+        OFFSET 0  -- new_flags computed once
+    ) p
 ), written AS (
+    -- by row address: the rows of quality_base were read back by it (quality_scope.sql)
     UPDATE incidents i
     SET quality_flags = p.new_flags, review_state = p.new_state
     FROM planned p
-    WHERE i.id = p.id
-      AND CAST(:write AS boolean)
-      AND (i.quality_flags IS DISTINCT FROM p.new_flags OR i.review_state <> p.new_state)
+    WHERE i.ctid = p.tid AND i.id = p.id AND p.changed
     RETURNING i.id
 )
-SELECT p.id, p.source_id, p.flags, p.new_state, (w.id IS NOT NULL) AS changed
+SELECT p.id, p.source_id, p.flags, p.new_state, p.changed
 FROM planned p
-LEFT JOIN written w ON w.id = p.id
-WHERE p.flags <> '[]' OR w.id IS NOT NULL
+WHERE p.flags <> '[]' OR p.changed
 ORDER BY p.id
