@@ -58,9 +58,9 @@ FUNCTIONS = (
     "pg_temp.enrich_point_batch, pg_temp.enrich_point, pg_temp.enrich_point_rows, "
     "pg_temp.enrich_point_wrapped, pg_temp.enrich_cell, pg_temp.enrich_cell_batch"
 )
-# Points per call of the batch lookups: enough to set a plan up once for many points, few enough
-# that the parallel workers share the batches evenly.
-BATCH_POINTS = 256
+# The points no cell settles are looked up in batches by square of this side (degrees): one
+# call sets the plan up once for many points, and their index searches stay in one region.
+LONE_DEG = 10
 
 
 def enrich_incidents(conn: Connection, *, import_run_id: uuid.UUID | None = None) -> int:
@@ -154,18 +154,17 @@ def lookup_points(
     conn.exec_driver_sql(f"ANALYZE {tables.cands}")
     # Created after its table: a SQL function's body is checked when it is created.
     conn.exec_driver_sql(load_sql("geo", "enrich_cell_points.sql").replace("{cands}", tables.cands))
-    # The points in batches of BATCH_POINTS: of one cell with its facts, or (cx NULL) lone points
-    # and points near ±180. A table of its own, so that the parallel scan below hands the batches
-    # to the workers a few at a time.
+    # The points in batches: all the points of one cell, with its facts; the other points (lone,
+    # or near ±180; cx NULL) by 10-degree square, so that their index searches stay local. A table
+    # of its own, so that the parallel scan below hands the batches to the workers a few at a time.
+    lone = f"CASE WHEN c.cx IS NULL THEN floor(pt.x / {LONE_DEG}) END"
     conn.exec_driver_sql(
         f"CREATE UNLOGGED TABLE {tables.batches} AS\n"
         f"SELECT c.*, b.xs, b.ys FROM (\n"
-        f"    SELECT q.cx, q.cy, array_agg(q.x) AS xs, array_agg(q.y) AS ys FROM (\n"
-        f"        SELECT pt.x, pt.y, c.cx, c.cy,\n"
-        f"               row_number() OVER (PARTITION BY c.cx, c.cy) - 1 AS n\n"
-        f"        FROM {tables.points} pt\n"
-        f"        LEFT JOIN {tables.cells} c ON (c.cx, c.cy) = ({cell}) AND {near}\n"
-        f"    ) q GROUP BY q.cx, q.cy, q.n / {BATCH_POINTS}\n"
+        f"    SELECT c.cx, c.cy, array_agg(pt.x) AS xs, array_agg(pt.y) AS ys\n"
+        f"    FROM {tables.points} pt\n"
+        f"    LEFT JOIN {tables.cells} c ON (c.cx, c.cy) = ({cell}) AND {near}\n"
+        f"    GROUP BY c.cx, c.cy, {lone}, {lone.replace('pt.x', 'pt.y')}\n"
         f") b LEFT JOIN {tables.cells} c ON (c.cx, c.cy) = (b.cx, b.cy)"
     )
     conn.exec_driver_sql(f"ALTER TABLE {tables.batches} SET (parallel_workers = 2)")

@@ -9,13 +9,13 @@
 --    that covers the cell, so it is the sea area of every point of it that lies inside no
 --    country (sea_area; NULL with sea_fixed when no sea area meets the cell). Pieces of other,
 --    better-ranked areas do not meet the cell at all.
---  * border_rad, coast_rad: a search radius (degrees) around the cell's centre c that holds the
---    4 nearest pieces of every point p in the cell. With r the half-diagonal and d4(c) the 4th
---    nearest distance from c: d4(p) <= d4(c) + r, so a piece among p's 4 nearest is within
---    d4(p) <= d4(c) + r of p and within d4(c) + 2r of c.
--- The cell is widened by a hair (1e-9 degrees, on env and on 2r) so that a point whose
+--  * border_rad, coast_rad: a search distance (degrees) around the cell's square that holds the
+--    4 nearest pieces of every point p in the cell. With c the centre, r the half-diagonal and
+--    d4(c) the 4th nearest distance from c: d4(p) <= d4(c) + r, so a piece among p's 4 nearest
+--    is within d4(p) <= d4(c) + r of p, hence of the square.
+-- The cell is widened by a hair (1e-9 degrees, on env and on r) so that a point whose
 -- floor(x / s) rounds it into the cell is always within it; widening only makes a cell less
--- often fixed and its candidate square larger, never wrong.
+-- often fixed and its candidate area larger, never wrong.
 CREATE FUNCTION pg_temp.enrich_cell(
     cx integer, cy integer, s double precision,
     OUT inside_fixed boolean, OUT inside_iso3 text,
@@ -29,13 +29,13 @@ WITH cell AS (
     SELECT ST_Expand(ST_MakeEnvelope(cx * s, cy * s, (cx + 1) * s, (cy + 1) * s, 4326),
                      1e-9) AS env,
            ST_SetSRID(ST_MakePoint((cx + 0.5) * s, (cy + 0.5) * s), 4326) AS c,
-           s * sqrt(2.0) + 2e-9 AS two_r
+           s * sqrt(2.0) / 2 + 2e-9 AS r
 )
 SELECT inside.fixed, inside.iso3, corridor.fixed, corridor.id,
        (SELECT max(k.d) FROM (SELECT ST_Distance(p.geom, cell.c) AS d FROM land_border_parts p
-                              ORDER BY p.geom <-> cell.c LIMIT 4) k) + cell.two_r,
+                              ORDER BY p.geom <-> cell.c LIMIT 4) k) + cell.r,
        (SELECT max(k.d) FROM (SELECT ST_Distance(p.geom, cell.c) AS d FROM coastline_parts p
-                              ORDER BY p.geom <-> cell.c LIMIT 4) k) + cell.two_r,
+                              ORDER BY p.geom <-> cell.c LIMIT 4) k) + cell.r,
        sea.fixed, sea.slug
 FROM cell
 CROSS JOIN LATERAL (
