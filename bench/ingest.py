@@ -140,6 +140,13 @@ def run(rows: int, db_name: str, keep: bool) -> dict[str, Any]:
         c.execute(sa.text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
         c.execute(sa.text(f'CREATE DATABASE "{db_name}"'))
     results: dict[str, Any] = {"rows": rows, "database": db_name, "cpus": os.cpu_count()}
+    results["load_average_before"] = [round(x, 2) for x in os.getloadavg()]
+    with admin.connect() as c:  # the server settings the figures depend on
+        results["server"] = {
+            name: c.execute(sa.text(f"SHOW {name}")).scalar_one()
+            for name in ("server_version", "shared_buffers", "max_wal_size",
+                         "max_parallel_workers", "max_parallel_maintenance_workers")
+        }  # fmt: skip
     try:
         upgrade(to_sqlalchemy_url(url))
         engine = create_engine(to_sqlalchemy_url(url))
@@ -193,6 +200,7 @@ def run(rows: int, db_name: str, keep: bool) -> dict[str, Any]:
             with admin.connect() as c:
                 c.execute(sa.text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
         admin.dispose()
+    results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     results["targets"] = {
         "sample_end_to_end_s": TARGET_SAMPLE_S,
         "synthetic_rows_per_s": TARGET_ROWS_PER_S,
@@ -218,6 +226,8 @@ def table(r: dict[str, Any]) -> str:
     ]
     for stage, secs in y["timings"].items():
         lines.append(f"{'  ' + stage + ', s':<44}{secs:>14}")
+    before, after = r["load_average_before"][0], r["load_average_after"][0]
+    lines.append(f"{'load average (1 min) before / after':<44}{before:>7} / {after:<5}")
     return "\n".join(lines)
 
 
