@@ -8,19 +8,23 @@ to every incident at that coordinate. The rules (coast tolerance, nearest-border
 overlap order, which sea area names an at-sea point, the antimeridian) are documented in the
 SQL, in docs/corridors.md and in docs/sea_areas.md.
 
-The lookup is the expensive part (index probes per point), so it runs in parallel workers: the
-distinct points go to an UNLOGGED table (workers cannot read TEMP tables) and the per-point
-lookup is a PARALLEL SAFE SQL function created in ``pg_temp`` for this transaction (a LATERAL
-subquery with LIMIT would keep the planner from going parallel). Both are created and dropped
-inside the caller's transaction, so a failed import leaves neither behind.
+The lookup is the expensive part (index probes and distances per point), so it runs in parallel
+workers: the distinct points go to UNLOGGED tables (workers cannot read TEMP tables), grouped in
+batches, and each batch is looked up by a PARALLEL SAFE SQL function created in ``pg_temp`` for
+this transaction (a LATERAL subquery with LIMIT would keep the planner from going parallel; a SET
+clause keeps it from inlining the function, which would do the same). A batch is one call: the
+plan is set up once for all its points, not once per point. Tables and functions are created
+and dropped inside the caller's transaction, so a failed import leaves nothing behind.
 
 Points that share a grid cell of ``CELL_DEG`` degrees with at least ``CELL_MIN_POINTS - 1``
 others are looked up by cell (``enrich_cell*.sql``): what is the same for the whole cell (inside
 one country or at sea, inside the same corridors and sea area) and the few border and coast
 pieces that can be nearest to any point of it are found once, so each point needs only a few
-small distances. The values are exactly those of ``enrich_points.sql``
-(tests/test_enrich_cells.py compares them). Points within ``180 - WRAP_DEG`` degrees of the
-antimeridian are always looked up directly.
+small distances; in a cell that is not settled, each country, corridor or sea piece is tested
+against all the cell's points in a row, so PostGIS prepares it once. The values are exactly
+those of ``enrich_points.sql`` (tests/test_enrich_cells.py compares them). The other points
+(lone, or within ``180 - WRAP_DEG`` degrees of the antimeridian) are looked up one by one with
+the per-point lookup, in batches by ``LONE_DEG`` square.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 -- Enrichment by cells, stage 3: the same values as pg_temp.enrich_point (enrich_points.sql) for a
 -- batch of points (xs[i], ys[i]) of one cell that stage 1 looked at, using what the cell settled.
--- One call per batch of a few hundred points (geo/enrich.py), so the plan is set up once per batch
--- and the cell's candidates are read once.
+-- One call per cell (geo/enrich.py), so the plan is set up once for all the cell's points and
+-- the cell's candidates are read once.
 --  * country, corridor, sea area: fixed for the whole cell, or (a mixed cell) tested piece by
 --    piece against all the batch's points: the same piece is tested many times in a row, so
 --    PostGIS prepares it once. Ties are broken as in enrich_points.sql.

@@ -138,8 +138,8 @@ CREATE FUNCTION pg_temp.enrich_point(
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $fn$ SELECT * FROM pg_temp.enrich_point_rows(x, y) $fn$;
 
--- A batch of points (xs[i], ys[i]), for the points no grid cell settles (geo/enrich.py): one call
--- per few hundred points, each called from a parallel worker.
+-- A batch of points (xs[i], ys[i]), for the points no grid cell settles (geo/enrich.py): the plan
+-- is set up once per batch, each batch looked up in a parallel worker.
 CREATE FUNCTION pg_temp.enrich_point_batch(xs double precision[], ys double precision[])
 RETURNS TABLE (
     x double precision, y double precision, inside_iso3 text, border_id integer,
