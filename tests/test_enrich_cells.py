@@ -156,3 +156,36 @@ def test_cells_match_point_lookup(conn: Connection, monkeypatch: pytest.MonkeyPa
     assert counts["sea_fixed_cells"] > 100 and counts["cell_sea_fixed"] > 1_000
     assert counts["cell_sea_per_point"] > 10, counts
     assert counts["wrapped"] > 100 and counts["band_edge_cells"] > 10, counts
+
+
+def test_a_point_on_a_shared_border_goes_to_the_first_iso3_on_every_path(
+    conn: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Vertices of land border lines lie on both countries' outlines: inside both. Each comes with
+    # two points close by, so its cell is looked up by the cell path too.
+    monkeypatch.setattr(geo.enrich, "CELL_MIN_POINTS", 1)
+    vertices = conn.exec_driver_sql(
+        """
+        SELECT ST_X(v.geom), ST_Y(v.geom), b.iso3_a, b.iso3_b
+        FROM land_borders b
+        CROSS JOIN LATERAL ST_PointN(ST_GeometryN(b.geom, 1), 2) AS v (geom)
+        WHERE (SELECT count(DISTINCT p.iso3) FROM country_parts p
+               WHERE ST_Intersects(p.geom, v.geom)) = 2
+        ORDER BY b.id
+        LIMIT 150
+        """
+    ).all()
+    assert len(vertices) >= 50
+    points = []
+    for x, y, _, _ in vertices:
+        points += [(x, y), (x + 1e-4, y), (x, y + 1e-4)]
+    counts, diff = _compare(conn, points)
+    assert diff == [], f"cell lookup differs from the point lookup: {diff}"
+    assert counts["cells"] > 10
+    conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {geo.enrich.FUNCTIONS}")
+    conn.exec_driver_sql(load_sql("geo", "enrich_points.sql"))
+    for x, y, iso3_a, iso3_b in vertices:
+        inside = conn.exec_driver_sql(
+            "SELECT inside_iso3 FROM pg_temp.enrich_point(%s, %s)", (x, y)
+        ).scalar_one()
+        assert inside == min(iso3_a, iso3_b), (x, y, iso3_a, iso3_b)
