@@ -688,6 +688,14 @@ def _apply_fixes(
         sa.text(load_sql("geo", "enrich_update.sql").replace("{result}", tables.result)),
         {"import_run_id": None},
     )
+    # enrich_update.sql rewrote every record at a flipped point, fixed or not: the flags are
+    # written by row address (quality_flags.sql), so the others' addresses are read again too
+    for table in ("quality_scope", "quality_base"):
+        conn.exec_driver_sql(
+            f"UPDATE {table} s SET tid = i.ctid FROM {tables.result} r, incidents i"
+            " WHERE ST_X(s.geom) = r.x AND ST_Y(s.geom) = r.y AND i.id = s.id"
+            " AND i.ctid <> s.tid"
+        )
     tables.drop(conn)
     # the checks that follow read the fixed points
     conn.execute(
