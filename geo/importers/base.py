@@ -79,21 +79,42 @@ class SetupError(ValueError):
 class NaturalKeys:
     """The ``source_id`` of each row of one file: its own id when it has one, else a hash of its
     content plus its occurrence among identical rows. Identical rows can be distinct deaths
-    (Pima County), so they are numbered, never collapsed; a re-import gives the same keys."""
+    (Pima County), so they are numbered, never collapsed; a re-import gives the same keys.
 
-    def __init__(self) -> None:
+    With ``track`` (the later part of a file read in two, ``geo.importers.split``) the keys also
+    record which rows they were given to, so that they can be renumbered after the earlier
+    part's: the rows of each content digest, the rows rejected as duplicate ids.
+    """
+
+    def __init__(self, *, track: bool = False) -> None:
         self._ids: dict[str, int] = {}
         self._hashes: dict[str, int] = {}
+        self.track = track
+        self.first_rows: dict[str, int] = {}  # digest -> row of its first occurrence
+        self.later_rows: list[tuple[int, str]] = []  # (row, digest) of its other occurrences
+        self.duplicates: list[tuple[int, str]] = []  # (row, id) rejected as a duplicate
+        self.id_terms = ("id", "row", "")  # from_id's label, unit and kind
+
+    @property
+    def ids(self) -> dict[str, int]:
+        """Each id given, with the row it first appeared on."""
+        return self._ids
+
+    @property
+    def digests(self) -> dict[str, int]:
+        """Each content digest given, with its number of occurrences."""
+        return self._hashes
 
     def from_id(
         self, ident: str, row: int, *, label: str = "id", unit: str = "row", kind: str = ""
     ) -> str:
         first = self._ids.setdefault(ident, row)
+        if self.track:
+            self.id_terms = (label, unit, kind)
         if first != row:
-            raise RowError(
-                f"duplicate {label} {ident!r} (first at {unit} {first})",
-                kind or f"duplicate {label}",
-            )
+            if self.track:
+                self.duplicates.append((row, ident))
+            raise duplicate_id(ident, first, label, unit, kind)
         return ident
 
     def from_content(self, content: bytes) -> str:
@@ -101,19 +122,42 @@ class NaturalKeys:
         nth = self._hashes[digest] = self._hashes.get(digest, 0) + 1
         return f"{digest}-{nth}"
 
-    def content_function(self, prefix: bytes) -> Callable[[bytes], str]:
-        """``from_content(prefix + content)`` for per-row loops: the prefix is hashed once."""
+    def content_function(self, prefix: bytes) -> Callable[[bytes, int], str]:
+        """``from_content(prefix + content)`` for the ``row`` in per-row loops: the prefix is
+        hashed once."""
         start = hashlib.blake2b(prefix, digest_size=12)
         copy, hashes = start.copy, self._hashes
 
-        def key(content: bytes) -> str:
+        def key(content: bytes, row: int) -> str:
             h = copy()
             h.update(content)
             digest = h.hexdigest()
             nth = hashes[digest] = hashes.get(digest, 0) + 1
             return f"{digest}-{nth}"
 
-        return key
+        if not self.track:
+            return key
+        first_rows, later_rows = self.first_rows, self.later_rows
+
+        def tracked(content: bytes, row: int) -> str:
+            h = copy()
+            h.update(content)
+            digest = h.hexdigest()
+            nth = hashes[digest] = hashes.get(digest, 0) + 1
+            if nth == 1:
+                first_rows[digest] = row
+            else:
+                later_rows.append((row, digest))
+            return f"{digest}-{nth}"
+
+        return tracked
+
+
+def duplicate_id(ident: str, first: int, label: str, unit: str, kind: str) -> RowError:
+    """The rejection of a row whose id was first given on ``first``."""
+    return RowError(
+        f"duplicate {label} {ident!r} (first at {unit} {first})", kind or f"duplicate {label}"
+    )
 
 
 @dataclass

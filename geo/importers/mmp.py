@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from typing import Any, TextIO
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
 
 from geo import h3index
 from geo.coords import CoordinateError, parse_point
 from geo.dates import DateError, parse_day, year_month
-from geo.importers import copytext
+from geo.importers import copytext, split
 from geo.importers.base import (
     INTS,
     LIST_SEP,
@@ -119,17 +120,47 @@ def detect(header: list[str]) -> tuple[str, dict[str, int]]:
     )
 
 
-def read(stream: TextIO, issues: Issues, *, copy_text: bool = False) -> Parsed:
+def read(
+    stream: Iterable[str],
+    issues: Issues,
+    *,
+    copy_text: bool = False,
+    line_offset: int = 0,
+    keys: NaturalKeys | None = None,
+) -> Parsed:
     """The file's layout, header and staged rows. With ``copy_text`` a row that has its point
     comes as its COPY line (``geo.importers.copytext``), ready to send; the others, which the
-    runner geocodes first, stay lists."""
+    runner geocodes first, stay lists.
+
+    ``line_offset`` and ``keys`` are for a part of a file (``read_part``): the file lines before
+    the part's records that its stream leaves out, and the keys to give."""
     rows = CsvRows(stream)
     layout, fields = detect(rows.header)
-    return Parsed(layout, rows.header, _rows(rows, layout, fields, issues, copy_text), copy_text)
+    if keys is None:
+        keys = NaturalKeys()
+    staged = _rows(rows, layout, fields, issues, copy_text, line_offset, keys)
+    return Parsed(layout, rows.header, staged, copy_text)
+
+
+def read_part(
+    path: Path, encoding: str, issues: Issues, at: split.Split, second: bool
+) -> tuple[Parsed, NaturalKeys]:
+    """One of the two parts of a large file (``geo.importers.split``), as COPY text, with row
+    numbers of the whole file; and its keys, which the second part's are fixed after."""
+    lines, line_offset = split.part_lines(path, encoding, at, second=second)
+    keys = NaturalKeys(track=second)
+    parsed = read(lines, issues, copy_text=True, line_offset=line_offset, keys=keys)
+    return parsed, keys
 
 
 def _rows(
-    rows: CsvRows, layout: str, f: dict[str, int], issues: Issues, copy_text: bool = False
+    rows: CsvRows,
+    layout: str,
+    f: dict[str, int],
+    issues: Issues,
+    copy_text: bool,
+    line_offset: int,
+    keys: NaturalKeys,
 ) -> Iterator[Any]:
     header = rows.header
     width = len(header)
@@ -145,7 +176,6 @@ def _rows(
     i_url, i_loc_alt = f.get("url", -1), f.get("location_alt", -1)
     i_id = f.get("incident_id", f.get("main_id", -1))
     id_name = header[i_id] if i_id >= 0 else ""
-    keys = NaturalKeys()
     # (event date, precision, reported date, the three as COPY text)
     date_cache: dict[tuple[str, str, str], tuple[dt.date, str, dt.date | None, str]] = {}
     to_cell = h3index.cell_at_function()
@@ -153,7 +183,7 @@ def _rows(
     by_decimals, table_size = infer.table, Inferred.TABLE_SIZE
     content_key = keys.content_function(layout.encode() + b"\x1f")
     ints, miss = INTS.get, MISSING
-    reader, last = rows.reader, rows.header_lines
+    reader, last = rows.reader, rows.header_lines + line_offset
     # COPY text: the dates and the precision columns of a row come from small caches, so their
     # text is made once per distinct value; a row with a character COPY escapes takes the
     # general formatter.
@@ -162,7 +192,7 @@ def _rows(
 
     for cells in reader:
         row = last + 1
-        last = reader.line_num
+        last = reader.line_num + line_offset
         try:
             if len(cells) != width:
                 if not cells or (len(cells) == 1 and not cells[0].strip()):
@@ -278,7 +308,7 @@ def _rows(
             if ident and ident not in _NULL:
                 source_id = keys.from_id(ident, row, label=id_name)
             else:
-                source_id = content_key(norm.encode())
+                source_id = content_key(norm.encode(), row)
 
             cause = cells[i_cause].strip()
             location = cells[i_loc].strip()

@@ -343,9 +343,17 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
     t0 = time.perf_counter()
     conn.execute(sa.text(SESSION_SETTINGS), {"temp_buffers": _temp_buffers(path)})
     cursor = raw_cursor(conn)
-    # A large file is read in a child process (COPY text is made there, in UTF-8).
+    # A large file is read in a child process (COPY text is made there, in UTF-8); a large MMP
+    # file in two, one per half.
     parallel = cursor.connection.info.encoding == "utf-8"
-    with open_rows(plan.read, path, encoding, issues, parallel=parallel) as rows:
+    read_part = None
+    if report.importer == "mmp":
+        from geo.importers import mmp
+
+        read_part = mmp.read_part
+    with open_rows(
+        plan.read, path, encoding, issues, parallel=parallel, read_part=read_part
+    ) as rows:
         report.layout = rows.layout
         _drop_temp(conn)
         conn.execute(sql("geo", "import_stage.sql"))

@@ -9,6 +9,11 @@ child also sends its warnings and rejections with each chunk; the parent puts ea
 warning where the in-process loop would have (after the warnings the child had emitted when it
 produced that row), so ``Issues`` and every staged value are the same either way.
 
+From ``SPLIT_MIN_BYTES`` a reader that can read a file in two parts (the MMP reader) gets two
+children, one per half (``geo.importers.split``): the first half is streamed as it comes, the
+second is held, its natural keys fixed after the first half's, then streamed. Issues and every
+staged value are still those of one reader.
+
 A child that fails sends its exception; one that dies fails the import with
 ``ReaderDied``. Either way the exception ends the COPY, and the import's transaction is rolled
 back by the runner.
@@ -23,22 +28,30 @@ import queue
 import threading
 import traceback
 from collections.abc import Callable, Iterator
+from functools import partial
 from multiprocessing.connection import Connection as Pipe
 from pathlib import Path
 from typing import Any, Protocol
 
-from geo.importers.base import Issues, Parsed
+from geo.importers.base import Issues, NaturalKeys, Parsed
 from geo.importers.copytext import staged_line
 from geo.importers.geocoding import LON
+from geo.importers.split import Renumbering, Split, find_split
 
 # Below this file size the reader runs in-process: forking costs more than it saves.
 PARALLEL_MIN_BYTES = 8 << 20
+# From this size a reader that can read parts gets two children (2 cores: about half the time).
+SPLIT_MIN_BYTES = 16 << 20
 CHUNK_BYTES = 1 << 20  # COPY text per message from the child
 LINES = 512  # lines joined and encoded at a time
 POLL_S = 1.0  # how often the parent checks that a silent child is still alive
 QUEUED = 256  # messages held in the parent while it is busy (~256 MiB at most)
 
 Reader = Callable[[Path, str, Issues], Parsed]
+# A part of a file: path, encoding, issues, where the file splits, whether the second part;
+# gives the part's rows and its keys (geo.importers.mmp.read_part).
+PartReader = Callable[..., tuple[Parsed, NaturalKeys]]
+ChildRead = Callable[[Issues], tuple[Parsed, NaturalKeys | None]]
 Place = Callable[[list[Any]], None]
 
 
@@ -86,43 +99,38 @@ class Rows:
             copy.write("".join(lines))
 
 
-class ChildRows:
-    """The staged rows of one file, read by a forked child process.
+class _Child:
+    """One forked reader process, and a thread in this process that takes its messages off the
+    pipe as they come (so the child never waits while this process geocodes a row or the server
+    is slow to take a chunk) into a queue of at most ``queued`` messages (0: no limit)."""
 
-    Created by ``start``; a context manager that always ends the child.
-    """
-
-    def __init__(self, read: Reader, path: Path, encoding: str, issues: Issues) -> None:
+    def __init__(self, read: ChildRead, *, name: str, queued: int) -> None:
         ctx = multiprocessing.get_context("fork")
         receiver, sender = ctx.Pipe(duplex=False)
         self._pipe: Pipe = receiver
-        self._issues = issues
-        self._process = ctx.Process(
-            target=_child, args=(sender, read, path, encoding), daemon=True, name="import-reader"
-        )
+        self._process = ctx.Process(target=_child, args=(sender, read), daemon=True, name=name)
         self._process.start()
         sender.close()  # the child holds the only write end: its exit is our EOF
-        self._sent_warnings = 0  # child warnings already in issues.warnings
-        self._pending: list[dict[str, Any]] = []
-        # A thread takes the messages off the pipe as they come, so the child never waits
-        # while this process geocodes a row or the server is slow to take a chunk.
-        self._queue: queue.Queue[tuple[Any, ...]] = queue.Queue(QUEUED)
+        self._queue: queue.Queue[tuple[Any, ...]] = queue.Queue(queued)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._pump, daemon=True, name="import-reader-pipe")
+        self._thread = threading.Thread(target=self._pump, daemon=True, name=f"{name}-pipe")
+
+    def listen(self) -> None:
+        """Start taking messages (after every child is forked: a fork copies no thread)."""
         self._thread.start()
-        try:
-            head = self._receive()
-        except BaseException:
-            self.close()
-            raise
-        self.layout: str = head[1]
-        self.raw_keys: list[str] = head[2]
 
-    def __enter__(self) -> ChildRows:
-        return self
+    def get(self) -> tuple[Any, ...]:
+        """The child's next message; ``ReaderDied`` if it ended without a last one."""
+        message = self._queue.get()
+        if message[0] == "died":
+            raise ReaderDied(
+                f"the process reading the file stopped before the end of the file "
+                f"(exit code {message[1]})"
+            )
+        return message
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def join(self) -> None:
+        self._process.join(5)
 
     def close(self) -> None:
         """End the child (at once unless it has finished), reap it, stop the pipe thread."""
@@ -136,25 +144,9 @@ class ChildRows:
             if process.is_alive():
                 process.kill()
                 process.join()
-        self._thread.join()
+        if self._thread.ident is not None:
+            self._thread.join()
         self._pipe.close()
-
-    def copy_to(self, copy: CopyTarget, place: Place) -> None:
-        write = copy.write
-        while True:
-            message = self._receive()
-            if message[0] == "done":
-                break
-            for item in message[1]:
-                if type(item) is bytes:
-                    write(item)
-                else:
-                    position, row = item
-                    self._flush_warnings(position)
-                    place(row)
-                    write(staged_line(row))
-            self._flush_warnings(None)
-        self._process.join(5)
 
     def _pump(self) -> None:
         """Pipe to queue, until the last message, the child's death or ``close``."""
@@ -179,55 +171,196 @@ class ChildRows:
             if message[0] in ("done", "error", "died"):
                 return
 
-    def _receive(self) -> tuple[Any, ...]:
-        """The child's next message, its issues merged; its exception raised here."""
-        message = self._queue.get()
-        if message[0] == "died":
-            raise ReaderDied(
-                f"the process reading the file stopped before the end of the file "
-                f"(exit code {message[1]})"
-            )
-        issues = self._issues
+
+class _Merge:
+    """One reader's messages merged into the import's issues as the in-process loop makes them:
+    its warnings in order, each geocoding warning after the reader's warnings of the rows
+    before it; its rejections; its accepted rows counted after ``accepted_before``."""
+
+    def __init__(self, issues: Issues, accepted_before: int = 0) -> None:
+        self._issues = issues
+        self._accepted_before = accepted_before
+        self._pending: list[dict[str, Any]] = []
+        self._sent = 0  # the reader's warnings already in issues.warnings
+
+    def take(self, message: tuple[Any, ...], *, rejections: bool = True) -> None:
+        """Merge a message's issues (its rejections too unless the caller merges them);
+        the reader's exception raised here."""
         kind = message[0]
         if kind in ("rows", "done", "error"):
-            warnings, rejections, accepted = message[-3:]
+            warnings, rejected, accepted = message[-3:]
             self._pending.extend(warnings)
-            issues.rejections.extend(rejections)
-            issues.accepted = accepted
+            if rejections:
+                self._issues.rejections.extend(rejected)
+            self._issues.accepted = self._accepted_before + accepted
         if kind == "error":
-            self._flush_warnings(None)
+            self.flush(None)
             raise _exception(message[1], message[2])
         if kind == "done":
-            self._flush_warnings(None)
-        return message
+            self.flush(None)
 
-    def _flush_warnings(self, upto: int | None) -> None:
-        """Move the child's warnings before its ``upto``-th into ``issues`` (all with None)."""
+    def copy(self, items: list[Any], write: Callable[[bytes | str], None], place: Place) -> None:
+        """Send a message's items: COPY text as it is, rows to geocode placed first."""
+        for item in items:
+            if type(item) is bytes:
+                write(item)
+            else:
+                position, row = item
+                self.flush(position)
+                place(row)
+                write(staged_line(row))
+        self.flush(None)
+
+    def flush(self, upto: int | None) -> None:
+        """Move the reader's warnings before its ``upto``-th into ``issues`` (all with None)."""
         pending = self._pending
-        n = len(pending) if upto is None else upto - self._sent_warnings
+        n = len(pending) if upto is None else upto - self._sent
         if n > 0:
             self._issues.warnings.extend(pending[:n])
             del pending[:n]
-            self._sent_warnings += n
+            self._sent += n
+
+
+class ChildRows:
+    """The staged rows of one file, read by a forked child process.
+
+    Created by ``start``; a context manager that always ends the child.
+    """
+
+    def __init__(self, read: Reader, path: Path, encoding: str, issues: Issues) -> None:
+        self._child = _Child(
+            lambda issues: (read(path, encoding, issues), None),
+            name="import-reader",
+            queued=QUEUED,
+        )
+        self._child.listen()
+        self._merge = _Merge(issues)
+        try:
+            head = self._child.get()
+            self._merge.take(head)  # a reader that fails on the header raises here
+        except BaseException:
+            self.close()
+            raise
+        self.layout: str = head[1]
+        self.raw_keys: list[str] = head[2]
+
+    def __enter__(self) -> ChildRows:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._child.close()
+
+    def copy_to(self, copy: CopyTarget, place: Place) -> None:
+        while (message := self._child.get())[0] != "done":
+            self._merge.take(message)
+            self._merge.copy(message[1], copy.write, place)
+        self._merge.take(message)
+        self._child.join()
+
+
+class SplitRows:
+    """The staged rows of a large file read in two parts by two forked children
+    (``geo.importers.split``): the first part's COPY text is streamed as it comes; the second's
+    is held until the first has ended, its keys fixed after the first's, then streamed. Issues
+    come out as from one reader. A context manager that always ends both children.
+    """
+
+    def __init__(
+        self, read: PartReader, path: Path, encoding: str, issues: Issues, at: Split
+    ) -> None:
+        self._issues = issues
+        self._merge = _Merge(issues)  # the first part's
+        self._children: list[_Child] = []
+        try:
+            for second in (False, True):
+                self._children.append(
+                    _Child(
+                        partial(read, path, encoding, at=at, second=second),
+                        name=f"import-reader-{int(second) + 1}",
+                        queued=0 if second else QUEUED,  # the second part is held whole
+                    )
+                )
+            for child in self._children:
+                child.listen()
+            head = self._children[0].get()
+            self._merge.take(head)
+        except BaseException:
+            self.close()
+            raise
+        self.layout: str = head[1]
+        self.raw_keys: list[str] = head[2]
+
+    def __enter__(self) -> SplitRows:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for child in self._children:
+            child.close()
+
+    def copy_to(self, copy: CopyTarget, place: Place) -> None:
+        first, second = self._children
+        merge = self._merge
+        while (message := first.get())[0] != "done":
+            merge.take(message)
+            merge.copy(message[1], copy.write, place)
+        merge.take(message)
+        first.join()
+        first_keys: NaturalKeys = message[1]
+
+        messages = [second.get()]
+        while messages[-1][0] not in ("done", "error"):
+            messages.append(second.get())
+        fix = Renumbering(first_keys, messages[-1][-4] or NaturalKeys(track=True))
+        rejected = [r for m in messages if m[0] != "head" for r in m[-2]]
+        self._issues.rejections.extend(fix.rejections(rejected))
+        merge = _Merge(self._issues, self._issues.accepted - len(fix.rejected))
+        for message in messages:
+            if message[0] == "head":
+                continue
+            merge.take(message, rejections=False)
+            if message[0] == "rows":
+                merge.copy(fix.items(message[1]), copy.write, place)
+        second.join()
 
 
 def open_rows(
-    read: Reader, path: Path, encoding: str, issues: Issues, *, parallel: bool
-) -> Rows | ChildRows:
-    """The file's rows, from a child process when ``parallel`` and the file is large."""
-    if parallel and parallel_available() and path.stat().st_size >= PARALLEL_MIN_BYTES:
-        return ChildRows(read, path, encoding, issues)
+    read: Reader,
+    path: Path,
+    encoding: str,
+    issues: Issues,
+    *,
+    parallel: bool,
+    read_part: PartReader | None = None,
+) -> Rows | ChildRows | SplitRows:
+    """The file's rows, from a child process when ``parallel`` and the file is large; from two
+    when it is larger still, ``read_part`` is given and the file has a safe split."""
+    if parallel and parallel_available():
+        size = path.stat().st_size
+        if read_part is not None and size >= SPLIT_MIN_BYTES:
+            at = find_split(path)
+            if at is not None:
+                return SplitRows(read_part, path, encoding, issues, at)
+        if size >= PARALLEL_MIN_BYTES:
+            return ChildRows(read, path, encoding, issues)
     return Rows(read(path, encoding, issues))
 
 
 # In the child ------------------------------------------------------------------------------
 
 
-def _child(pipe: Pipe, read: Reader, path: Path, encoding: str) -> None:
-    """Read the file and send it: COPY text, rows to geocode, issues; or the exception."""
+def _child(pipe: Pipe, read: ChildRead) -> None:
+    """Read the file (or part) and send it: COPY text, rows to geocode, issues, and at the end
+    its keys (for a part); or the exception."""
     gc.freeze()  # the parent's objects are never collected here: no scans, no page copies
     issues = Issues()
     sent = [0, 0]
+    keys: NaturalKeys | None = None
 
     def issues_delta() -> tuple[list[Any], list[Any], int]:
         warnings, rejections = issues.warnings[sent[0] :], issues.rejections[sent[1] :]
@@ -236,14 +369,15 @@ def _child(pipe: Pipe, read: Reader, path: Path, encoding: str) -> None:
         return warnings, rejections, issues.accepted
 
     try:
-        parsed = read(path, encoding, issues)
+        parsed, keys = read(issues)
         pipe.send(("head", parsed.layout, parsed.raw_keys))
         for chunk in _chunks(parsed.rows, issues):
             pipe.send(("rows", chunk, *issues_delta()))
-        pipe.send(("done", *issues_delta()))
+        pipe.send(("done", keys, *issues_delta()))
     except BaseException as exc:  # noqa: BLE001 - every failure goes to the parent
         try:
-            pipe.send(("error", _portable(exc), traceback.format_exc(), *issues_delta()))
+            trace = traceback.format_exc()
+            pipe.send(("error", _portable(exc), trace, keys, *issues_delta()))
         except BaseException:  # noqa: BLE001 - the parent is gone: nothing left to tell
             pass
     finally:
@@ -252,29 +386,37 @@ def _child(pipe: Pipe, read: Reader, path: Path, encoding: str) -> None:
 
 def _chunks(rows: Iterator[Any], issues: Issues) -> Iterator[list[Any]]:
     """Items of about ``CHUNK_BYTES``: UTF-8 COPY text (bytes), and ``(position, row)`` for a
-    row to geocode, ``position`` being the number of warnings emitted before it."""
+    row to geocode, ``position`` being the number of warnings emitted before it. When reading
+    fails, the rows read before are still given (the parent geocodes them, as in-process)."""
     items: list[Any] = []
     lines: list[str] = []
     append = lines.append
     size = 0
-    for row in rows:
-        if type(row) is str:
-            append(row)
-        elif row[LON] is not None:
-            append(staged_line(row))
-        else:
-            if lines:
-                items.append("".join(lines).encode())
+    try:
+        for row in rows:
+            if type(row) is str:
+                append(row)
+            elif row[LON] is not None:
+                append(staged_line(row))
+            else:
+                if lines:
+                    items.append("".join(lines).encode())
+                    lines.clear()
+                items.append((len(issues.warnings), row))
+            if len(lines) >= LINES:
+                data = "".join(lines).encode()
                 lines.clear()
-            items.append((len(issues.warnings), row))
-        if len(lines) >= LINES:
-            data = "".join(lines).encode()
-            lines.clear()
-            items.append(data)
-            size += len(data)
-            if size >= CHUNK_BYTES:
-                yield items
-                items, size = [], 0
+                items.append(data)
+                size += len(data)
+                if size >= CHUNK_BYTES:
+                    yield items
+                    items, size = [], 0
+    except Exception:
+        if lines:
+            items.append("".join(lines).encode())
+        if items:
+            yield items
+        raise
     if lines:
         items.append("".join(lines).encode())
     if items:

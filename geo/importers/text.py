@@ -41,7 +41,13 @@ def decode(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        return data.decode("latin-1").translate(_LATIN1_TO_1252), "windows-1252"
+        return decode_1252(data), "windows-1252"
+
+
+def decode_1252(data: bytes) -> str:
+    """Bytes as Windows-1252 (its holes as Latin-1): one character per byte, so any piece of a
+    file decodes as it does within the whole."""
+    return data.decode("latin-1").translate(_LATIN1_TO_1252)
 
 
 # latin-1 decoding then mapping 0x80-0x9F to their cp1252 characters == sloppy cp1252 decode.
