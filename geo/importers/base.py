@@ -128,29 +128,21 @@ class NaturalKeys:
         start = hashlib.blake2b(prefix, digest_size=12)
         copy, hashes = start.copy, self._hashes
 
+        track, first_rows, later_rows = self.track, self.first_rows, self.later_rows
+
         def key(content: bytes, row: int) -> str:
             h = copy()
             h.update(content)
             digest = h.hexdigest()
             nth = hashes[digest] = hashes.get(digest, 0) + 1
+            if track:
+                if nth == 1:
+                    first_rows[digest] = row
+                else:
+                    later_rows.append((row, digest))
             return f"{digest}-{nth}"
 
-        if not self.track:
-            return key
-        first_rows, later_rows = self.first_rows, self.later_rows
-
-        def tracked(content: bytes, row: int) -> str:
-            h = copy()
-            h.update(content)
-            digest = h.hexdigest()
-            nth = hashes[digest] = hashes.get(digest, 0) + 1
-            if nth == 1:
-                first_rows[digest] = row
-            else:
-                later_rows.append((row, digest))
-            return f"{digest}-{nth}"
-
-        return tracked
+        return key
 
 
 def duplicate_id(ident: str, first: int, label: str, unit: str, kind: str) -> RowError:
