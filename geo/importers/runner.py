@@ -25,7 +25,7 @@ from geo.db import load_sql, raw_cursor, sql
 from geo.enrich import lookup_points
 from geo.importers.base import STAGE_COLUMNS, Issues, Parsed, SetupError
 from geo.importers.geocoding import Geocoder, RowGeocoder
-from geo.importers.stage import open_rows
+from geo.importers.stage import PartReader, open_rows
 from geo.importers.text import open_text, sniff
 from geo.report import ImportReport
 
@@ -108,6 +108,7 @@ class _Plan:
     setup_error: SetupError | None = None
     layout: str | None = None  # known before reading (csv: includes the mapping's checksum)
     geocoder: Geocoder | None = None  # None: the offline geocoder, loaded on first use
+    read_part: PartReader | None = None  # reads one of two parts of a large file
 
 
 def run_import(
@@ -150,6 +151,7 @@ def _plan(importer: str, path: Path, source: str | None, mapping: Path | None) -
         return _Plan(
             source or mmp.SOURCE,
             lambda p, enc, issues: mmp.read(open_text(p, enc), issues, copy_text=True),
+            read_part=mmp.read_part,
         )
     if importer == "geojson":
         from geo.importers import geojson
@@ -346,13 +348,8 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
     # A large file is read in a child process (COPY text is made there, in UTF-8); a large MMP
     # file in two, one per half.
     parallel = cursor.connection.info.encoding == "utf-8"
-    read_part = None
-    if report.importer == "mmp":
-        from geo.importers import mmp
-
-        read_part = mmp.read_part
     with open_rows(
-        plan.read, path, encoding, issues, parallel=parallel, read_part=read_part
+        plan.read, path, encoding, issues, parallel=parallel, read_part=plan.read_part
     ) as rows:
         report.layout = rows.layout
         _drop_temp(conn)
