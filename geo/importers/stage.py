@@ -254,11 +254,7 @@ class ChildRows:
         self._child.close()
 
     def copy_to(self, copy: CopyTarget, place: Place) -> None:
-        while (message := self._child.get())[0] != "done":
-            self._merge.take(message)
-            self._merge.copy(message[1], copy.write, place)
-        self._merge.take(message)
-        self._child.join()
+        _stream(self._child, self._merge, copy, place)
 
 
 class SplitRows:
@@ -305,13 +301,7 @@ class SplitRows:
 
     def copy_to(self, copy: CopyTarget, place: Place) -> None:
         first, second = self._children
-        merge = self._merge
-        while (message := first.get())[0] != "done":
-            merge.take(message)
-            merge.copy(message[1], copy.write, place)
-        merge.take(message)
-        first.join()
-        first_keys: NaturalKeys = message[1]
+        first_keys: NaturalKeys = _stream(first, self._merge, copy, place)[1]
 
         messages = [second.get()]
         while messages[-1][0] not in ("done", "error"):
@@ -327,6 +317,17 @@ class SplitRows:
             if message[0] == "rows":
                 merge.copy(fix.items(message[1]), copy.write, place)
         second.join()
+
+
+def _stream(child: _Child, merge: _Merge, copy: CopyTarget, place: Place) -> tuple[Any, ...]:
+    """A child's messages merged into the issues and sent to COPY as they come, until its last
+    message, which is returned (a part's carries its keys)."""
+    while (message := child.get())[0] != "done":
+        merge.take(message)
+        merge.copy(message[1], copy.write, place)
+    merge.take(message)
+    child.join()
+    return message
 
 
 def open_rows(
