@@ -26,12 +26,7 @@ WITH judged AS (
     FROM quality_groups g
     LEFT JOIN quality_texts t ON t.text_key = g.text_key
     LEFT JOIN quality_causes c ON c.cause = g.cause
-    LEFT JOIN LATERAL (
-        SELECT r.boxes,
-               r.x0 <= g.x0 AND g.x1 <= r.x1 AND r.y0 <= g.y0 AND g.y1 <= r.y1
-                   AS covers
-        FROM quality_regions r WHERE r.region_text = g.region_text
-    ) r ON true
+    /*include:quality_group_region.sql*/
 ), marked AS (
     UPDATE quality_groups g SET wanted = true
     FROM judged j
