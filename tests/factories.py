@@ -31,6 +31,22 @@ def insert_corridor(conn: Connection, slug: str, *, kind: str = "sea", wkt: str 
     )
 
 
+def insert_import_run(conn: Connection, source: str, *, importer: str = "csv") -> uuid.UUID:
+    """An import run of its own (status running), so a pass can be scoped to a test's records."""
+    return uuid.UUID(
+        str(
+            conn.execute(
+                sa.text(
+                    "INSERT INTO import_runs (importer, source, file_name, checksum)"
+                    " VALUES (:importer, :source, :source || '.test', md5(random()::text))"
+                    " RETURNING id"
+                ),
+                {"importer": importer, "source": source},
+            ).scalar_one()
+        )
+    )
+
+
 def insert_incident(
     conn: Connection,
     *,

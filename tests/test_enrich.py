@@ -9,16 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo.enrich import enrich_incidents
+from tests.factories import insert_import_run
 
 
 def _run(conn: Connection) -> uuid.UUID:
-    return conn.execute(
-        sa.text(
-            "INSERT INTO import_runs (importer, source, file_name, checksum)"
-            " VALUES ('geojson', 'test-enrich', 'test.geojson', md5(random()::text))"
-            " RETURNING id"
-        )
-    ).scalar_one()
+    return insert_import_run(conn, "test-enrich", importer="geojson")
 
 
 def _add(

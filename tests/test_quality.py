@@ -25,21 +25,12 @@ from geo.quality import (
 )
 from geo.quality_names import literal, route_words, text_key
 from tests.conftest import ROOT
-from tests.factories import insert_incident
+from tests.factories import insert_import_run, insert_incident
 
 
 def _run(conn: Connection) -> uuid.UUID:
     """An import run of its own, so a pass can be scoped to the test's records."""
-    return uuid.UUID(
-        str(
-            conn.execute(
-                sa.text(
-                    "INSERT INTO import_runs (importer, source, file_name, checksum)"
-                    " VALUES ('csv', 'test-quality', 'quality.csv', 'test') RETURNING id"
-                )
-            ).scalar_one()
-        )
-    )
+    return insert_import_run(conn, "test-quality")
 
 
 def _incident(conn: Connection, run: uuid.UUID, lon: float, lat: float, **fields: Any) -> str:

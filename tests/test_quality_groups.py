@@ -11,20 +11,11 @@ from sqlalchemy.engine import Connection
 
 from geo.enrich import enrich_incidents
 from geo.quality import QualityReport, check_placements
-from tests.factories import insert_incident
+from tests.factories import insert_import_run, insert_incident
 
 
 def _run(conn: Connection) -> uuid.UUID:
-    return uuid.UUID(
-        str(
-            conn.execute(
-                sa.text(
-                    "INSERT INTO import_runs (importer, source, file_name, checksum)"
-                    " VALUES ('csv', 'test-groups', 'groups.csv', 'test') RETURNING id"
-                )
-            ).scalar_one()
-        )
-    )
+    return insert_import_run(conn, "test-groups")
 
 
 def _records(conn: Connection) -> tuple[uuid.UUID, dict[str, str]]:
