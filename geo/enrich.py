@@ -134,21 +134,19 @@ def lookup_points(
     cell = f"floor(pt.x / {CELL_DEG!r})::integer, floor(pt.y / {CELL_DEG!r})::integer"
     near = f"abs(pt.x) <= {WRAP_DEG}"
     # The cells first, in a table of their own, so that their lookups run in parallel workers.
+    keys = f"{tables.cells}_keys"
     conn.exec_driver_sql(
-        f"CREATE UNLOGGED TABLE {tables.cells} (cx, cy) AS\n"
+        f"CREATE UNLOGGED TABLE {keys} (cx, cy) AS\n"
         f"SELECT {cell} FROM {tables.points} pt WHERE {near} GROUP BY 1, 2\n"
         f"HAVING count(*) >= {CELL_MIN_POINTS}"
     )
-    conn.exec_driver_sql(f"ALTER TABLE {tables.cells} SET (parallel_workers = 2)")
-    conn.exec_driver_sql(f"ANALYZE {tables.cells}")
-    facts = f"{tables.cells}_facts"
+    conn.exec_driver_sql(f"ALTER TABLE {keys} SET (parallel_workers = 2)")
+    conn.exec_driver_sql(f"ANALYZE {keys}")
     conn.exec_driver_sql(
-        f"CREATE UNLOGGED TABLE {facts} AS\n"
-        f"SELECT c.cx, c.cy, r.* FROM {tables.cells} c,\n"
-        f"pg_temp.enrich_cell(c.cx, c.cy, {CELL_DEG!r}) r"
+        f"CREATE UNLOGGED TABLE {tables.cells} AS\n"
+        f"SELECT c.cx, c.cy, r.* FROM {keys} c, pg_temp.enrich_cell(c.cx, c.cy, {CELL_DEG!r}) r"
     )
-    conn.exec_driver_sql(f"DROP TABLE {tables.cells}")
-    conn.exec_driver_sql(f"ALTER TABLE {facts} RENAME TO {tables.cells}")
+    conn.exec_driver_sql(f"DROP TABLE {keys}")
     conn.exec_driver_sql(f"ALTER TABLE {tables.cells} SET (parallel_workers = 2)")
     conn.exec_driver_sql(f"ANALYZE {tables.cells}")
     candidates = load_sql("geo", "enrich_cell_candidates.sql")
