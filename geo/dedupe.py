@@ -3,10 +3,12 @@
 The same death or shipwreck is often reported by several sources (or by two exports of one
 source in different layouts). ``dedupe_events`` finds such records and links them:
 
-1. **Candidates** (PostGIS, set-based, ``geo/sql/dedupe_pairs.sql``): pairs of located, dated
-   records from *different origins* (source + import file) within ``radius_km``, whose date
-   intervals (widened by ``date_precision``: a month-precision record covers its whole month)
-   are at most ``window_days`` apart, with compatible categories and totals.
+1. **Candidates** (PostGIS, ``geo/sql/dedupe_pairs.sql``): pairs of located, dated records
+   from *different origins* (source + import file) within ``radius_km``, whose date intervals
+   (widened by ``date_precision``: a month-precision record covers its whole month) are at
+   most ``window_days`` apart, with compatible categories and totals. Each pair is probed
+   from its smaller origin, so a dense file never pays for its own neighbours, and only the
+   records of some pair are read into Python.
 2. **Score** (here): a weighted mean of distance, date, count and text agreement in [0, 1].
 3. **Groups**: pairs at or above ``threshold``, best first, merge their groups unless that
    would put two records of one origin in one event (an export lists distinct events) or some
@@ -342,29 +344,45 @@ def group_pairs(
 # Database ---------------------------------------------------------------------------------
 
 
-def _load_records(conn: Connection, sources: list[str] | None) -> dict[uuid.UUID, Record]:
-    conn.execute(sa.text("DROP TABLE IF EXISTS pg_temp.dedupe_records"))
+@dataclass
+class Candidates:
+    """The candidate pairs of a run, scored, with the records they involve (only those) and
+    the number of located, dated records looked at."""
+
+    located: int
+    records: dict[uuid.UUID, Record]
+    pairs: list[Pair]
+
+
+def find_candidates(
+    conn: Connection,
+    *,
+    sources: list[str] | None = None,
+    radius_km: float = RADIUS_KM,
+    window_days: int = WINDOW_DAYS,
+) -> Candidates:
+    """Find and score the candidate pairs (dedupe_records.sql, dedupe_pairs.sql).
+
+    Only the records of some pair are read into Python: with one dense origin most located
+    records have no candidate at all. The temporary tables are dropped before returning."""
+    conn.execute(sa.text("DROP TABLE IF EXISTS pg_temp.dedupe_pairs, pg_temp.dedupe_records"))
     for statement in load_sql("geo", "dedupe_records.sql").split(";"):
         if statement.strip():
             conn.execute(sa.text(statement), {"sources": sources})
-    names = list(Record.__dataclass_fields__)
-    rows = conn.execute(sa.text(f"SELECT {', '.join(names)} FROM dedupe_records"))
-    return {r.id: Record(**r._mapping) for r in rows}
-
-
-def _candidates(
-    conn: Connection, records: dict[uuid.UUID, Record], radius_km: float, window_days: int
-) -> list[Pair]:
-    rows = conn.execute(
+    located = int(conn.execute(sa.text("SELECT count(*) FROM dedupe_records")).scalar_one())
+    conn.execute(
         sql("geo", "dedupe_pairs.sql"),
         {"radius_m": radius_km * 1000.0, "window_days": window_days},
     )
+    records = {r.id: Record(**r._mapping) for r in conn.execute(sql("geo", "dedupe_load.sql"))}
+    rows = conn.execute(sa.text("SELECT a, b, distance_m, gap_days FROM dedupe_pairs")).all()
+    conn.execute(sa.text("DROP TABLE pg_temp.dedupe_pairs, pg_temp.dedupe_records"))
     pairs = []
     for a, b, distance_m, gap in rows:
         km = distance_m / 1000.0
         score, parts = score_pair(records[a], records[b], km, gap)
         pairs.append(Pair(a, b, round(km, 3), gap, score, parts))
-    return pairs
+    return Candidates(located=located, records=records, pairs=pairs)
 
 
 def _member(r: Record, rank: int, score: float | None) -> Member:
@@ -410,9 +428,9 @@ def dedupe_events(
     report = DedupeReport(
         threshold=threshold, radius_km=radius_km, window_days=window_days, sources=scope
     )
-    records = _load_records(conn, scope)
-    report.records = len(records)
-    pairs = _candidates(conn, records, radius_km, window_days)
+    found = find_candidates(conn, sources=scope, radius_km=radius_km, window_days=window_days)
+    records, pairs = found.records, found.pairs
+    report.records = found.located
     report.candidate_pairs = len(pairs)
     report.matched_pairs = sum(p.score >= threshold for p in pairs)
     grouping = group_pairs(records, pairs, threshold=threshold)
@@ -435,7 +453,6 @@ def dedupe_events(
         conn.execute(sql("geo", "dedupe_reset.sql"), {"sources": scope})
         if writes:
             conn.execute(sql("geo", "dedupe_apply.sql"), {"members": json.dumps(writes)})
-    conn.execute(sa.text("DROP TABLE IF EXISTS pg_temp.dedupe_records"))
     report.seconds = time.perf_counter() - started
     return report
 

@@ -2,20 +2,37 @@
 -- intervals are at most :window_days apart, with compatible categories (death and
 -- disappearance are one family: sources split dead and missing differently) and totals that
 -- differ by at most 30 % of the larger one, at least 1, but not at all up to 2 (so 1 and 2
--- never match; 4 and 5 or 45 and 50 may) — geo.dedupe.count_allowance. Scoring happens in Python (geo/dedupe.py).
+-- never match, 4 and 5 or 45 and 50 may) — geo.dedupe.count_allowance. Scoring happens in
+-- Python (geo/dedupe.py), for these pairs only, kept in a temporary table.
+--
+-- Each pair is found once, from its smaller origin: a record probes the geography index only
+-- for records of origins ranked above its own, and records of the largest origin probe nothing
+-- (a 100,000-row file no longer measures the distance to each of its own neighbours). OFFSET 0
+-- keeps the LATERAL subquery a per-record index probe (a nested loop driven by a) instead of
+-- letting the planner flatten it into a join it may drive from the large side. The pair is
+-- written as (smaller id, larger id), as scoring and grouping expect.
+CREATE TEMP TABLE dedupe_pairs ON COMMIT DROP AS
 SELECT
-    a.id AS a,
-    b.id AS b,
-    ST_Distance(a.geog, b.geog) AS distance_m,
-    greatest(0, b.lo - a.hi, a.lo - b.hi) AS gap_days
+    least(a.id, b.id) AS a,
+    greatest(a.id, b.id) AS b,
+    b.distance_m,
+    b.gap_days
 FROM dedupe_records AS a
-JOIN dedupe_records AS b
-  ON a.id < b.id
- AND a.origin <> b.origin
- AND ST_DWithin(a.geog, b.geog, :radius_m)
- AND b.lo <= a.hi + :window_days
- AND a.lo <= b.hi + :window_days
- AND (a.category = b.category
-      OR (a.category IN ('death', 'disappearance') AND b.category IN ('death', 'disappearance')))
- AND abs(a.total - b.total) <= CASE WHEN greatest(a.total, b.total) <= 2 THEN 0
-                                     ELSE greatest(1.0, 0.3 * greatest(a.total, b.total)) END
+CROSS JOIN LATERAL (
+    SELECT
+        c.id,
+        ST_Distance(a.geog, c.geog) AS distance_m,
+        greatest(0, c.lo - a.hi, a.lo - c.hi) AS gap_days
+    FROM dedupe_records AS c
+    WHERE c.origin_rank > a.origin_rank
+      AND ST_DWithin(a.geog, c.geog, :radius_m)
+      AND c.lo <= a.hi + :window_days
+      AND a.lo <= c.hi + :window_days
+      AND (c.category = a.category
+           OR (a.category IN ('death', 'disappearance')
+               AND c.category IN ('death', 'disappearance')))
+      AND abs(a.total - c.total) <= CASE WHEN greatest(a.total, c.total) <= 2 THEN 0
+                                          ELSE greatest(1.0, 0.3 * greatest(a.total, c.total)) END
+    OFFSET 0
+) AS b
+WHERE a.origin_rank < (SELECT max(origin_rank) FROM dedupe_records)

@@ -3,40 +3,37 @@
 -- came from (source + import file name): records of one origin are never merged with each
 -- other — one export lists distinct events, even when they share day, place and counts
 -- (Pima County lists one body per row). lo/hi is the date interval the precision allows.
+-- ``origin_rank`` numbers the origins from the smallest (fewest records, then by name): pairs
+-- are probed from the smaller origin of the two (dedupe_pairs.sql), so a large file never pays
+-- for its own neighbours. Only what the candidate query needs is kept here: the rest of a
+-- record is read for the records of candidate pairs only (dedupe_load.sql).
 CREATE TEMP TABLE dedupe_records ON COMMIT DROP AS
-SELECT
-    i.id,
-    i.source,
-    i.source_id,
-    i.source || ' | ' || coalesce(r.file_name, '') AS origin,
-    i.category,
-    i.event_date,
-    i.date_precision,
-    i.event_date AS lo,
-    CASE i.date_precision
-        WHEN 'month' THEN (date_trunc('month', i.event_date) + interval '1 month - 1 day')::date
-        WHEN 'year'  THEN (date_trunc('year', i.event_date) + interval '1 year - 1 day')::date
-        ELSE i.event_date
-    END AS hi,
-    i.dead,
-    i.missing,
-    i.dead_and_missing AS total,
-    i.cause,
-    i.location_text,
-    i.source_name,
-    i.source_quality,
-    i.location_precision,
-    i.review_state,
-    i.country,
-    i.created_at,
-    ST_X(i.geom) AS lon,
-    ST_Y(i.geom) AS lat,
-    i.uncertainty_m,
-    i.geom::geography AS geog
-FROM incidents AS i
-LEFT JOIN import_runs AS r ON r.id = i.import_run_id
-WHERE i.geom IS NOT NULL
-  AND i.event_date IS NOT NULL
-  AND (CAST(:sources AS text[]) IS NULL OR i.source = ANY(CAST(:sources AS text[])));
+WITH located AS MATERIALIZED (
+    SELECT
+        i.id,
+        i.source || ' | ' || coalesce(r.file_name, '') AS origin,
+        i.category,
+        i.event_date AS lo,
+        CASE i.date_precision
+            WHEN 'month' THEN (date_trunc('month', i.event_date) + interval '1 month - 1 day')::date
+            WHEN 'year'  THEN (date_trunc('year', i.event_date) + interval '1 year - 1 day')::date
+            ELSE i.event_date
+        END AS hi,
+        i.dead_and_missing AS total,
+        i.geom::geography AS geog
+    FROM incidents AS i
+    LEFT JOIN import_runs AS r ON r.id = i.import_run_id
+    WHERE i.geom IS NOT NULL
+      AND i.event_date IS NOT NULL
+      AND (CAST(:sources AS text[]) IS NULL OR i.source = ANY(CAST(:sources AS text[])))
+),
+origins AS (
+    SELECT origin, row_number() OVER (ORDER BY count(*), origin) AS origin_rank
+    FROM located
+    GROUP BY origin
+)
+SELECT l.id, l.origin, o.origin_rank::int AS origin_rank, l.category, l.lo, l.hi, l.total, l.geog
+FROM located AS l
+JOIN origins AS o ON o.origin = l.origin;
 CREATE INDEX ON dedupe_records USING gist (geog);
-ANALYZE dedupe_records;
+ANALYZE dedupe_records
