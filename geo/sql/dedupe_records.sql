@@ -6,7 +6,9 @@
 -- ``origin_rank`` numbers the origins from the smallest (fewest records, then by name): pairs
 -- are probed from the smaller origin of the two (dedupe_pairs.sql), so a large file never pays
 -- for its own neighbours. Only what the candidate query needs is kept here: the rest of a
--- record is read for the records of candidate pairs only (dedupe_load.sql).
+-- record is read for the records of candidate pairs only (dedupe_load.sql). The rows are
+-- stored in geohash order: an index probe then reads a few neighbouring pages instead of one
+-- page per neighbour (100,000 rows of one file: 7.6 s -> 1.4 s for the pairs, +0.14 s here).
 CREATE TEMP TABLE dedupe_records ON COMMIT DROP AS
 WITH located AS MATERIALIZED (
     SELECT
@@ -34,6 +36,7 @@ origins AS (
 )
 SELECT l.id, l.origin, o.origin_rank::int AS origin_rank, l.category, l.lo, l.hi, l.total, l.geog
 FROM located AS l
-JOIN origins AS o ON o.origin = l.origin;
+JOIN origins AS o ON o.origin = l.origin
+ORDER BY ST_GeoHash(l.geog::geometry, 8);
 CREATE INDEX ON dedupe_records USING gist (geog);
 ANALYZE dedupe_records
