@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from api.models import IncidentCollection, IncidentFeature
-from geo.dedupe import THRESHOLD, dedupe_events, pair_quality
+from geo.dedupe import THRESHOLD, dedupe_events, find_candidates, pair_quality
 from tests.factories import FUTURE, insert_corridor, insert_incident
 from tests.fixtures import dedupe_fixture as fixture
 
@@ -171,6 +171,96 @@ def test_rerun_is_idempotent_and_a_scoped_run_keeps_other_events(conn: Connectio
     assert sorted(map(sorted, _groups(first))) == sorted(map(sorted, _groups(second)))
     assert _event_columns(conn, ids + kept) == before
     assert before[str(kept[0])][0] is not None  # the other sources' event survived
+
+
+# Candidates: probed from the smaller origin, the same pairs as a plain self-join ------------
+
+# The candidate rule as one self-join over every record (what dedupe_pairs.sql did before it
+# probed from the smaller origin): the reference the faster query must agree with.
+PLAIN_SELF_JOIN = """
+WITH r AS (
+    SELECT i.id, i.source || ' | ' || coalesce(ir.file_name, '') AS origin, i.category,
+           i.event_date AS lo,
+           CASE i.date_precision
+               WHEN 'month' THEN (date_trunc('month', i.event_date)
+                                  + interval '1 month - 1 day')::date
+               WHEN 'year' THEN (date_trunc('year', i.event_date) + interval '1 year - 1 day')::date
+               ELSE i.event_date END AS hi,
+           i.dead_and_missing AS total, i.geom::geography AS geog
+    FROM incidents AS i LEFT JOIN import_runs AS ir ON ir.id = i.import_run_id
+    WHERE i.geom IS NOT NULL AND i.event_date IS NOT NULL
+)
+SELECT a.id AS a, b.id AS b, greatest(0, b.lo - a.hi, a.lo - b.hi) AS gap_days
+FROM r AS a JOIN r AS b
+  ON a.id < b.id AND a.origin <> b.origin AND ST_DWithin(a.geog, b.geog, 100000.0)
+ AND b.lo <= a.hi + 7 AND a.lo <= b.hi + 7
+ AND (a.category = b.category
+      OR (a.category IN ('death', 'disappearance') AND b.category IN ('death', 'disappearance')))
+ AND abs(a.total - b.total) <= CASE WHEN greatest(a.total, b.total) <= 2 THEN 0
+                                     ELSE greatest(1.0, 0.3 * greatest(a.total, b.total)) END
+"""
+
+
+def test_a_dense_origin_yields_exactly_its_cross_origin_pairs(conn: Connection) -> None:
+    """200 SYNTHETIC records of one origin within ~2 km of each other, 16 days apart (each
+    alone in its date window), plus labelled versions of three of them from two other
+    origins: only the cross-origin duplicates are candidates, and only their records load."""
+    start = date(2091, 1, 1)
+    dense = [
+        insert_incident(
+            conn,
+            source="zz-dense",
+            lon=25.0 + 0.002 * (k % 10),
+            lat=35.0 + 0.002 * (k // 10 % 10),
+            event_date=start + timedelta(days=16 * k),
+            dead=3,
+            location_text=f"SYNTHETIC dense site {k}",
+        )
+        for k in range(200)
+    ]
+
+    def version(source: str, k: int, **fields: Any) -> Any:
+        base = {
+            "lon": 25.0 + 0.002 * (k % 10) + 0.01,
+            "lat": 35.0 + 0.002 * (k // 10 % 10),
+            "event_date": start + timedelta(days=16 * k + 1),
+            "dead": 3,
+            "location_text": f"SYNTHETIC dense site {k}",
+        }
+        return insert_incident(conn, source=source, **(base | fields))
+
+    twin = {k: version("zz-twin", k) for k in (10, 50, 120)}
+    version("zz-twin", 80, dead=1)  # 1 and 3 never match: no candidate
+    third = version("zz-third", 10, lat=35.02)
+    sources = ["zz-dense", "zz-twin", "zz-third"]
+    expected = {frozenset((dense[k], twin[k])) for k in twin} | {
+        frozenset((third, dense[10])),
+        frozenset((third, twin[10])),
+    }
+
+    found = find_candidates(conn, sources=sources)
+    assert found.located == 200 + 4 + 1
+    assert {frozenset((p.a, p.b)) for p in found.pairs} == expected
+    assert len(found.pairs) == len(expected)
+    assert all(str(p.a) < str(p.b) for p in found.pairs)  # oriented as the self-join was
+    assert set(found.records) == {i for pair in expected for i in pair}
+
+    report = dedupe_events(conn, sources=sources, write=False)
+    assert report.records == 205 and report.candidate_pairs == 5
+    assert sorted(map(sorted, _groups(report))) == sorted(
+        sorted(str(i) for i in g)
+        for g in ({dense[10], twin[10], third}, {dense[50], twin[50]}, {dense[120], twin[120]})
+    )
+
+
+def test_candidates_are_those_of_a_plain_self_join(conn: Connection) -> None:
+    """The sample, the fixture and a few records of one more origin: the probe from the smaller
+    origin finds every pair the plain self-join finds, oriented the same way, and no other."""
+    fixture.load(conn, fixture.read())
+    plain = {(r.a, r.b, r.gap_days) for r in conn.execute(sa.text(PLAIN_SELF_JOIN))}
+    found = find_candidates(conn)
+    assert len(plain) > 1000
+    assert {(p.a, p.b, p.gap_days) for p in found.pairs} == plain
 
 
 # The real sample: two MMP exports that overlap --------------------------------------------
