@@ -253,6 +253,24 @@ def test_a_dense_origin_yields_exactly_its_cross_origin_pairs(conn: Connection) 
     )
 
 
+def test_candidates_across_the_antimeridian_and_near_a_pole(conn: Connection) -> None:
+    """The index probe's box takes every longitude where degrees of longitude get short or
+    wrap around: such pairs are still found (the distance decides, as everywhere)."""
+    base = {"dead": 5, "location_text": "SYNTHETIC edge case"}
+    pairs = [
+        (179.95, -179.95, -17.0, -17.0),  # ~10 km apart across the antimeridian (Fiji)
+        (10.0, 14.0, 84.0, 84.0),  # ~46 km apart where a degree of longitude is ~12 km
+        (20.0, 20.9, 70.0, 70.0),  # ~34 km apart, 0.9 degree
+    ]
+    expected = set()
+    for lon_a, lon_b, lat_a, lat_b in pairs:
+        a = insert_incident(conn, source="zz-edge-a", lon=lon_a, lat=lat_a, **base)
+        b = insert_incident(conn, source="zz-edge-b", lon=lon_b, lat=lat_b, **base)
+        expected.add(frozenset((a, b)))
+    found = find_candidates(conn, sources=["zz-edge-a", "zz-edge-b"])
+    assert {frozenset((p.a, p.b)) for p in found.pairs} == expected
+
+
 def test_candidates_are_those_of_a_plain_self_join(conn: Connection) -> None:
     """The sample, the fixture and a few records of one more origin: the probe from the smaller
     origin finds every pair the plain self-join finds, oriented the same way, and no other."""

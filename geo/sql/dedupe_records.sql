@@ -9,6 +9,10 @@
 -- record is read for the records of candidate pairs only (dedupe_load.sql). The rows are
 -- stored in geohash order: an index probe then reads a few neighbouring pages instead of one
 -- page per neighbour (100,000 rows of one file: 7.6 s -> 1.4 s for the pairs, +0.14 s here).
+-- ``span`` is the record in (lon, lat, day) — a vertical segment over its date interval, days
+-- counted from 1970 — under an n-D GiST index: one probe finds the records near in place
+-- *and* time (a geography index alone returns every record of the last years within reach,
+-- more than 99 % of them at other dates).
 CREATE TEMP TABLE dedupe_records ON COMMIT DROP AS
 WITH located AS MATERIALIZED (
     SELECT
@@ -34,9 +38,23 @@ origins AS (
     FROM located
     GROUP BY origin
 )
-SELECT l.id, l.origin, o.origin_rank::int AS origin_rank, l.category, l.lo, l.hi, l.total, l.geog
+SELECT
+    l.id,
+    l.origin,
+    o.origin_rank::int AS origin_rank,
+    l.category,
+    l.lo,
+    l.hi,
+    l.total,
+    l.geog,
+    ST_X(l.geog::geometry) AS lon,
+    ST_Y(l.geog::geometry) AS lat,
+    ST_MakeLine(
+        ST_MakePoint(ST_X(l.geog::geometry), ST_Y(l.geog::geometry), l.lo - DATE '1970-01-01'),
+        ST_MakePoint(ST_X(l.geog::geometry), ST_Y(l.geog::geometry), l.hi - DATE '1970-01-01')
+    ) AS span
 FROM located AS l
 JOIN origins AS o ON o.origin = l.origin
 ORDER BY ST_GeoHash(l.geog::geometry, 8);
-CREATE INDEX ON dedupe_records USING gist (geog);
+CREATE INDEX ON dedupe_records USING gist (span gist_geometry_ops_nd);
 ANALYZE dedupe_records
