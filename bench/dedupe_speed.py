@@ -16,7 +16,6 @@ The synthetic rows describe no real events; every row says so in its Information
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -30,8 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import geo.dedupe  # noqa: E402
-from api.settings import DEFAULT_DATABASE_URL, to_sqlalchemy_url  # noqa: E402
+from api.settings import to_sqlalchemy_url  # noqa: E402
 from bench.ingest import synthetic_csv  # noqa: E402
+from bench.scratch import load_average, publish, scratch_database  # noqa: E402
 from geo.db import create_engine  # noqa: E402
 from geo.dedupe import dedupe_events, find_candidates  # noqa: E402
 from geo.migrate import upgrade  # noqa: E402
@@ -41,10 +41,6 @@ SAMPLES = [
     ROOT / "data" / "sample" / "mmp_current_layout_2014.csv",
 ]
 RESULTS = ROOT / "bench" / "results" / "dedupe_speed.json"
-
-
-def _admin(server: str) -> sa.Engine:
-    return sa.create_engine(to_sqlalchemy_url(server + "/postgres"), isolation_level="AUTOCOMMIT")
 
 
 def _set_up(engine: sa.Engine, rows: int) -> dict[str, Any]:
@@ -113,33 +109,18 @@ def _timed_run(engine: sa.Engine, **kwargs: Any) -> dict[str, Any]:
 
 
 def run(rows: int, db_name: str, keep: bool, reuse: bool) -> dict[str, Any]:
-    server_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL).rsplit("/", 1)[0]
-    url = f"{server_url}/{db_name}"
-    admin = _admin(server_url)
     results: dict[str, Any] = {"rows": rows, "database": db_name, "cpus": os.cpu_count()}
-    results["load_average_before"] = [round(x, 2) for x in os.getloadavg()]
-    with admin.connect() as c:
-        exists = c.execute(
-            sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": db_name}
-        ).first()
-        if not (reuse and exists):
-            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
-            c.execute(sa.text(f'CREATE DATABASE "{db_name}"'))
-    try:
-        upgrade(to_sqlalchemy_url(url))
-        engine = create_engine(to_sqlalchemy_url(url))
-        if not (reuse and exists):
+    results["load_average_before"] = load_average()
+    with scratch_database(db_name, keep=keep, reuse=reuse) as scratch:
+        upgrade(to_sqlalchemy_url(scratch.url))
+        engine = create_engine(to_sqlalchemy_url(scratch.url))
+        if not scratch.reused:
             results["setup"] = _set_up(engine, rows)
         with engine.connect() as c:
             results["incidents"] = c.execute(sa.text("SELECT count(*) FROM incidents")).scalar_one()
         results["full"] = _timed_run(engine)
         engine.dispose()
-    finally:
-        if not keep:
-            with admin.connect() as c:
-                c.execute(sa.text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
-        admin.dispose()
-    results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    results["load_average_after"] = load_average()
     return results
 
 
@@ -174,10 +155,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="reuse a kept database as it is")
     args = parser.parse_args()
     results = run(args.rows, args.database, args.keep, args.reuse)
-    print(table(results))
-    print(json.dumps(results, indent=2))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    publish(results, table(results), RESULTS)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,8 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.settings import DEFAULT_DATABASE_URL, to_sqlalchemy_url  # noqa: E402
+from api.settings import to_sqlalchemy_url  # noqa: E402
+from bench.scratch import load_average, publish, scratch_database  # noqa: E402
 from geo.db import create_engine  # noqa: E402
 from geo.migrate import upgrade  # noqa: E402
 
@@ -117,10 +118,6 @@ def synthetic_csv(path: Path, rows: int, seed: int = 20140101) -> None:
         writer.writerows(batch)
 
 
-def _admin(server: str) -> sa.Engine:
-    return sa.create_engine(to_sqlalchemy_url(server + "/postgres"), isolation_level="AUTOCOMMIT")
-
-
 def _cli(url: str, *args: str) -> tuple[float, dict[str, Any]]:
     crossings = Path(sys.executable).with_name("crossings")
     cmd = [str(crossings), "--database-url", url, *args, "--json"]
@@ -133,28 +130,22 @@ def run(rows: int, db_name: str, keep: bool) -> dict[str, Any]:
     from boundaries.load import load_boundaries
     from geo.importers import run_import
 
-    server_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL).rsplit("/", 1)[0]
-    url = f"{server_url}/{db_name}"
-    admin = _admin(server_url)
-    with admin.connect() as c:
-        c.execute(sa.text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
-        c.execute(sa.text(f'CREATE DATABASE "{db_name}"'))
     results: dict[str, Any] = {"rows": rows, "database": db_name, "cpus": os.cpu_count()}
-    results["load_average_before"] = [round(x, 2) for x in os.getloadavg()]
-    with admin.connect() as c:  # the server settings the figures depend on
-        results["server"] = {
-            name: c.execute(sa.text(f"SHOW {name}")).scalar_one()
-            for name in ("server_version", "shared_buffers", "max_wal_size",
-                         "max_parallel_workers", "max_parallel_maintenance_workers")
-        }  # fmt: skip
-    try:
+    results["load_average_before"] = load_average()
+    with scratch_database(db_name, keep=keep) as scratch:
+        url = scratch.url
         upgrade(to_sqlalchemy_url(url))
         engine = create_engine(to_sqlalchemy_url(url))
+        with engine.connect() as c:  # the server settings the figures depend on
+            results["server"] = {
+                name: c.execute(sa.text(f"SHOW {name}")).scalar_one()
+                for name in ("server_version", "shared_buffers", "max_wal_size",
+                             "max_parallel_workers", "max_parallel_maintenance_workers")
+            }  # fmt: skip
         t0 = time.perf_counter()
         with engine.begin() as conn:
             load_boundaries(conn, if_changed=True)
         results["boundaries_s"] = round(time.perf_counter() - t0, 2)
-
         seconds, report = _cli(url, "import", "mmp", str(SAMPLE))
         results["sample"] = {
             "file": SAMPLE.name,
@@ -195,12 +186,7 @@ def run(rows: int, db_name: str, keep: bool) -> dict[str, Any]:
                 "warning_counts": big.warning_counts(),
             }
         engine.dispose()
-    finally:
-        if not keep:
-            with admin.connect() as c:
-                c.execute(sa.text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
-        admin.dispose()
-    results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    results["load_average_after"] = load_average()
     results["targets"] = {
         "sample_end_to_end_s": TARGET_SAMPLE_S,
         "synthetic_rows_per_s": TARGET_ROWS_PER_S,
@@ -238,10 +224,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
     results = run(args.rows, args.database, args.keep)
-    print(table(results))
-    print(json.dumps(results, indent=2))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    publish(results, table(results), RESULTS)
 
 
 if __name__ == "__main__":
