@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 import geo.dedupe  # noqa: E402
 from api.settings import to_sqlalchemy_url  # noqa: E402
 from bench.ingest import synthetic_csv  # noqa: E402
-from bench.scratch import load_average, publish, scratch_database  # noqa: E402
+from bench.scratch import load_average, machine_speed, publish, scratch_database  # noqa: E402
 from geo.db import create_engine  # noqa: E402
 from geo.dedupe import dedupe_events, find_candidates  # noqa: E402
 from geo.migrate import upgrade  # noqa: E402
@@ -118,6 +118,7 @@ def run(rows: int, db_name: str, keep: bool, reuse: bool) -> dict[str, Any]:
             results["setup"] = _set_up(engine, rows)
         with engine.connect() as c:
             results["incidents"] = c.execute(sa.text("SELECT count(*) FROM incidents")).scalar_one()
+        results["machine_speed"] = machine_speed(engine)
         results["full"] = _timed_run(engine)
         engine.dispose()
     results["load_average_after"] = load_average()

@@ -33,7 +33,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from api.settings import to_sqlalchemy_url  # noqa: E402
-from bench.scratch import load_average, publish, scratch_database  # noqa: E402
+from bench.scratch import (  # noqa: E402
+    CpuMeter,
+    load_average,
+    machine_speed,
+    publish,
+    scratch_database,
+)
 from geo.db import create_engine  # noqa: E402
 from geo.migrate import upgrade  # noqa: E402
 
@@ -146,6 +152,7 @@ def run(rows: int, db_name: str, keep: bool) -> dict[str, Any]:
         with engine.begin() as conn:
             load_boundaries(conn, if_changed=True)
         results["boundaries_s"] = round(time.perf_counter() - t0, 2)
+        results["machine_speed"] = machine_speed(engine)
         seconds, report = _cli(url, "import", "mmp", str(SAMPLE))
         results["sample"] = {
             "file": SAMPLE.name,
@@ -170,7 +177,9 @@ def run(rows: int, db_name: str, keep: bool) -> dict[str, Any]:
             synthetic_csv(path, rows)
             results["generate_s"] = round(time.perf_counter() - t0, 2)
             results["file_mb"] = round(path.stat().st_size / 1e6, 1)
-            big = run_import(engine, importer="mmp", path=path)
+            meter = CpuMeter()
+            with meter.measure():
+                big = run_import(engine, importer="mmp", path=path)
             assert big.status == "succeeded", big.error
             results["synthetic"] = {
                 "seconds": round(big.seconds, 2),
@@ -184,6 +193,7 @@ def run(rows: int, db_name: str, keep: bool) -> dict[str, Any]:
                 "enriched": big.enriched,
                 "timings": {k: round(v, 2) for k, v in big.timings.items()},
                 "warning_counts": big.warning_counts(),
+                "cpu": meter.summary(),
             }
         engine.dispose()
     results["load_average_after"] = load_average()
@@ -212,6 +222,13 @@ def table(r: dict[str, Any]) -> str:
     ]
     for stage, secs in y["timings"].items():
         lines.append(f"{'  ' + stage + ', s':<44}{secs:>14}")
+    cpu = y["cpu"]
+    lines.append(
+        f"{'machine CPU busy / capacity, core-s':<44}"
+        f"{cpu['machine_busy_cpu_s']:>7} / {cpu['capacity_cpu_s']:<6}"
+    )
+    for name, secs in r["machine_speed"].items():
+        lines.append(f"{'machine speed: ' + name.removesuffix('_s') + ', s':<44}{secs:>14}")
     before, after = r["load_average_before"][0], r["load_average_after"][0]
     lines.append(f"{'load average (1 min) before / after':<44}{before:>7} / {after:<5}")
     return "\n".join(lines)

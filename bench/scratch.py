@@ -4,11 +4,14 @@ and the JSON written to bench/results/)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +61,80 @@ def publish(results: dict[str, Any], table: str, path: Path) -> None:
     print(json.dumps(results, indent=2))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2) + "\n")
+
+
+# Machine speed: the same fixed work timed before every run, so that figures taken on different
+# days (the cores of this kind of machine are not always equally fast) can be compared. Best of
+# three, in seconds. Python: CSV parsing and text formatting, as the import's reader does;
+# server: text hashing, and point-to-line distances as the enrichment does.
+CALIBRATION_SQL = {
+    "server_md5_1m_s": "SELECT max(md5(i::text)) FROM generate_series(1, 1000000) i",
+    "server_distance_200k_s": (
+        "SELECT sum(ST_Distance(ST_MakeLine(ARRAY(SELECT ST_MakePoint(k, sin(k)) "
+        "FROM generate_series(0, 63) k)), ST_MakePoint(i % 64, 2))) "
+        "FROM generate_series(1, 200000) i"
+    ),
+}
+
+
+def _python_work() -> None:
+    line = "Mediterranean,1-Sep-20,2020,Sep,3,NULL,3,12,NULL,2,NULL,Drowning,near Sabratha,IOM"
+    text = "\n".join(f"{line},{i / 7:.6f}, {i / 13:.6f}" for i in range(200_000))
+    out = io.StringIO()
+    for cells in csv.reader(io.StringIO(text)):
+        out.write(f"{cells[0]}\t{int(cells[4]) + 1}\t{float(cells[14])!r}\t{cells[12].strip()}\n")
+
+
+def _best(work: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - t0)
+    return round(best, 3)
+
+
+def machine_speed(engine: sa.Engine) -> dict[str, float]:
+    """Seconds for fixed reference work (smaller is faster): see ``CALIBRATION_SQL``."""
+    speed = {"python_csv_200k_s": _best(_python_work)}
+    with engine.connect() as c:
+        c.execute(sa.text("SET max_parallel_workers_per_gather = 0"))
+        for name, query in CALIBRATION_SQL.items():
+            speed[name] = _best(lambda q=query: c.execute(sa.text(q)).scalar_one())
+        c.rollback()
+    return speed
+
+
+@dataclass
+class CpuMeter:
+    """Busy CPU time of the whole machine (every process: this one, its children, the server's
+    backends and parallel workers, and anything else running) against the cores' capacity over
+    the same wall time: how much of two cores a run keeps busy."""
+
+    busy_s: float = 0.0
+    wall_s: float = 0.0
+    cores: int = field(default_factory=lambda: os.cpu_count() or 1)
+
+    @staticmethod
+    def _busy() -> float:
+        with open("/proc/stat") as fh:
+            fields = [int(x) for x in fh.readline().split()[1:]]
+        idle, iowait = fields[3], fields[4]
+        return (sum(fields[:8]) - idle - iowait) / os.sysconf("SC_CLK_TCK")
+
+    @contextmanager
+    def measure(self) -> Iterator[CpuMeter]:
+        busy0, t0 = self._busy(), time.perf_counter()
+        try:
+            yield self
+        finally:
+            self.busy_s = round(self._busy() - busy0, 1)
+            self.wall_s = round(time.perf_counter() - t0, 2)
+
+    def summary(self) -> dict[str, float]:
+        capacity = self.wall_s * self.cores
+        return {
+            "machine_busy_cpu_s": self.busy_s,
+            "capacity_cpu_s": round(capacity, 1),
+            "utilisation": round(self.busy_s / capacity, 3) if capacity else 0.0,
+        }
