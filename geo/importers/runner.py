@@ -376,9 +376,12 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
     timings["enrich"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    # Asked while the key's index is still there: a new source has nothing to update, and the
+    # UPDATE would still read every staged row to find that out.
+    stored = _source_stored(conn, report.source)
     rebuild = _drop_for_bulk(conn, issues.accepted)
     if rebuild:
-        updated = conn.execute(_merge_sql("import_merge_bulk_update.sql")).rowcount
+        updated = conn.execute(_merge_sql("import_merge_bulk_update.sql")).rowcount if stored else 0
         inserted = conn.execute(_merge_sql("import_merge_bulk_insert.sql")).rowcount
     else:
         merged = conn.execute(_merge_sql("import_merge.sql")).one()
@@ -408,6 +411,16 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
 
     report.status = "succeeded"
     conn.execute(sql("geo", "import_run_finish.sql"), _finish_params(report))
+
+
+def _source_stored(conn: Connection, source: str) -> bool:
+    """Whether incidents holds any record of ``source`` (one probe of the natural key's index)."""
+    return bool(
+        conn.execute(
+            sa.text("SELECT EXISTS (SELECT 1 FROM incidents WHERE source = :source)"),
+            {"source": source},
+        ).scalar_one()
+    )
 
 
 def _merge_sql(name: str) -> sa.TextClause:
