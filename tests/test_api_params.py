@@ -56,6 +56,14 @@ def test_bad_datetime_says_the_expected_form(text: str) -> None:
         parse_datetime(text)
 
 
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00"])
+def test_datetime_whose_utc_day_is_out_of_range_is_a_400(text: str) -> None:
+    """Shifting to UTC overflows the calendar here; that is the client's value, not a crash."""
+    with pytest.raises(InvalidInput, match="datetime must be an RFC 3339 date") as caught:
+        parse_datetime(text)
+    assert caught.value.parameter == "datetime"
+
+
 def test_datetime_interval_must_not_run_backwards() -> None:
     with pytest.raises(InvalidInput, match="starts after it ends"):
         parse_datetime("2016-01-01/2015-01-01")
@@ -90,7 +98,15 @@ def test_cursor_round_trip_and_garbage() -> None:
     ident = uuid.uuid4()
     for day in (date(2015, 1, 2), None):
         assert Cursor.decode(Cursor(day, ident).encode()) == Cursor(day, ident)
-    for garbage in ("", "!!!", "bm90IGpzb24", "WzEsMiwzXQ"):
+    # [null,123] and ["2014-01-01",{"a":1}]: well-formed JSON with the wrong types inside.
+    for garbage in (
+        "",
+        "!!!",
+        "bm90IGpzb24",
+        "WzEsMiwzXQ",
+        "W251bGwsMTIzXQ",
+        "WyIyMDE0LTAxLTAxIix7ImEiOjF9XQ",
+    ):
         with pytest.raises(InvalidInput, match="follow the 'next' link"):
             Cursor.decode(garbage)
 
@@ -107,10 +123,12 @@ def test_bbox_value_object_is_hashable() -> None:
         ({"bbox": "0,0,200,1"}, "bbox", "longitude out of range"),
         ({"datetime": "last week"}, "datetime", "datetime must be an RFC 3339"),
         ({"datetime": "2016-01-01/2015-01-01"}, "datetime", "starts after it ends"),
+        ({"datetime": "0001-01-01T00:00:00+01:00"}, "datetime", "datetime must be an RFC 3339"),
         ({"category": "drowning"}, "category", "category must be one or more of death"),
         ({"country": "Greece"}, "country", "three-letter country code"),
         ({"corridor": "Central Med"}, "corridor", "slug like"),
         ({"cursor": "garbage!"}, "cursor", "follow the 'next' link"),
+        ({"cursor": "W251bGwsMTIzXQ"}, "cursor", "follow the 'next' link"),
         ({"limit": "0"}, "limit", "limit must be between 1 and"),
         ({"precision": "town"}, "precision", "exact, site, locality, admin, country, sea_area"),
         ({"precision": ""}, "precision", "precision must be one or more of"),

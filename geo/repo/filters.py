@@ -94,10 +94,10 @@ def _parse_instant(text: str) -> date:
         if "T" not in text.upper() and len(text) == 10:
             return date.fromisoformat(text)
         value = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)  # OverflowError: the UTC day is before 0001 or after 9999
+    except (ValueError, OverflowError):
         raise InvalidInput(f"{_DATETIME_HINT}; got {text!r}", parameter="datetime") from None
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC)
     return value.date()
 
 
@@ -213,6 +213,8 @@ class Cursor:
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
             day, ident = json.loads(raw)
+            if not isinstance(ident, str):  # uuid.UUID(123) is an AttributeError, not ValueError
+                raise TypeError(ident)
             return cls(date.fromisoformat(day) if day is not None else None, uuid.UUID(ident))
         except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
             raise InvalidInput(
