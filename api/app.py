@@ -80,13 +80,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for module in (meta, incidents, corridors):
         app.include_router(module.router)
-    _without_422(app)
+    _openapi_as_served(app)
     return app
 
 
-def _without_422(app: FastAPI) -> None:
-    """Invalid parameters are 400 problem+json here (as in OGC API Features), never FastAPI's
-    422 ``HTTPValidationError``, so that default is removed from the OpenAPI document."""
+def _openapi_as_served(app: FastAPI) -> None:
+    """Make the OpenAPI document say what the API sends.
+
+    Invalid parameters are 400 problem+json here (as in OGC API Features), never FastAPI's 422
+    ``HTTPValidationError``, so that default is removed. And each response model's schema is
+    filed under the media type the response declares (see ``_schema_where_served``).
+    """
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -94,12 +98,27 @@ def _without_422(app: FastAPI) -> None:
             schema = generate()
             for path in schema.get("paths", {}).values():
                 for operation in path.values():
-                    operation.get("responses", {}).pop("422", None)
+                    responses = operation.get("responses", {})
+                    responses.pop("422", None)
+                    for response in responses.values():
+                        _schema_where_served(response.get("content", {}))
             for name in ("HTTPValidationError", "ValidationError"):
                 schema.get("components", {}).get("schemas", {}).pop(name, None)
         return app.openapi_schema or generate()
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _schema_where_served(content: dict[str, Any]) -> None:
+    """FastAPI files a response model's schema under the route's media type (or
+    application/json), even when the response declares another one (problem+json for errors,
+    geo+json for features); move it to the declared type, which is the one sent."""
+    filed = [media for media, body in content.items() if "schema" in body]
+    declared = [media for media, body in content.items() if "schema" not in body]
+    if len(filed) == 1 and declared:
+        schema = content.pop(filed[0])["schema"]
+        for media in declared:
+            content[media]["schema"] = schema
 
 
 def app_from_env() -> FastAPI:

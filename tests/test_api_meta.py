@@ -66,6 +66,41 @@ async def test_openapi_documents_every_endpoint(client: httpx.AsyncClient) -> No
     assert (await client.get("/docs")).status_code == 200
 
 
+# What each response is served as (checked against real responses in the API tests).
+SERVED = {
+    ("/incidents", "200"): ("application/geo+json", "IncidentCollection"),
+    ("/incidents/{id}", "200"): ("application/geo+json", "IncidentFeature"),
+    ("/corridors/{slug}/feature", "200"): ("application/geo+json", "CorridorFeature"),
+    ("/corridors", "200"): ("application/json", "CorridorList"),
+}
+
+
+async def test_openapi_schemas_sit_under_the_media_types_served(client: httpx.AsyncClient) -> None:
+    """A client generated from the document must find each body's schema under the
+    Content-Type the API sends: problem+json for every error, geo+json for GeoJSON."""
+    spec = (await client.get("/openapi.json")).json()
+    for path in ENDPOINTS:
+        for code, response in spec["paths"][path]["get"]["responses"].items():
+            content = response["content"]
+            if code.startswith(("4", "5")):
+                expected = ("application/problem+json", "Problem")
+            else:
+                expected = SERVED.get((path, code), ("application/json", None))
+            assert list(content) == [expected[0]], (path, code, list(content))
+            ref = content[expected[0]]["schema"]["$ref"]
+            assert expected[1] is None or ref == f"#/components/schemas/{expected[1]}", (path, ref)
+
+
+async def test_service_desc_link_names_the_openapi_version_served(
+    client: httpx.AsyncClient,
+) -> None:
+    links = (await client.get("/")).json()["links"]
+    (desc,) = [link for link in links if link["rel"] == "service-desc"]
+    version = (await client.get(desc["href"])).json()["openapi"]  # e.g. 3.1.0
+    major_minor = ".".join(version.split(".")[:2])
+    assert desc["type"] == f"application/vnd.oai.openapi+json;version={major_minor}"
+
+
 async def test_healthz_ok(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200

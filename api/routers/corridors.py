@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
 from api.deps import Conn, IntervalDep, SlugDep
 from api.errors import PROBLEM_JSON
@@ -22,6 +23,14 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "No such corridor."},
 }
+
+
+class GeoJSONResponse(JSONResponse):
+    """Served as ``application/geo+json``, the type the ``alternate`` link announces."""
+
+    media_type = GEOJSON
+
+
 _DATETIME_NOTE = " With `datetime`, totals count only incidents whose event date is inside it."
 
 
@@ -102,7 +111,8 @@ def get_corridor(request: Request, conn: Conn, slug: SlugDep, interval: Interval
         "as a GeoJSON Feature whose `bbox` is the outline's extent." + _DATETIME_NOTE
     ),
     response_model=CorridorFeature,
-    responses={200: {"content": {GEOJSON: {}}}, **_ERRORS, **_NOT_FOUND},
+    response_class=GeoJSONResponse,
+    responses={**_ERRORS, **_NOT_FOUND},
 )
 def get_corridor_feature(
     request: Request, conn: Conn, slug: SlugDep, interval: IntervalDep

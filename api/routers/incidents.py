@@ -98,7 +98,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     ),
     response_model=IncidentCollection,
     response_class=Response,
-    responses={200: {"content": {GEOJSON: {}}}, **_ERRORS},
+    responses={200: {"model": IncidentCollection, "content": {GEOJSON: {}}}, **_ERRORS},
 )
 def list_incidents(
     request: Request,
@@ -147,7 +147,7 @@ def list_incidents(
     response_model=IncidentFeature,
     response_class=Response,
     responses={
-        200: {"content": {GEOJSON: {}}},
+        200: {"model": IncidentFeature, "content": {GEOJSON: {}}},
         404: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "No such incident."},
         **_ERRORS,
     },
