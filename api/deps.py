@@ -8,6 +8,7 @@ share them.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -32,6 +33,7 @@ from geo.repo.filters import (
     parse_max_uncertainty,
     parse_precisions,
     parse_slug,
+    parse_uuid,
 )
 
 
@@ -50,7 +52,8 @@ def get_conn(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connect
 
     Read-only because the public API never writes: a bug cannot change data through it.
     A failure to connect becomes ``DatabaseUnavailable`` (503) here; errors during the query are
-    translated by the exception handlers.
+    translated by the exception handlers. Routes take it after their parameters: FastAPI solves
+    dependencies in order, so bad input is a 400 before any connection is checked out.
     """
     try:
         conn = engine.connect()
@@ -173,6 +176,10 @@ def slug_path(
     return parse_slug(slug, parameter="slug")
 
 
+def incident_id_path(id: Annotated[str, Path(description="Incident UUID.")]) -> uuid.UUID:
+    return parse_uuid(id)
+
+
 @dataclass(frozen=True)
 class Paging:
     limit: int
@@ -214,4 +221,5 @@ CountryDep = Annotated[str | None, Depends(country_param)]
 PrecisionDep = Annotated[tuple[str, ...], Depends(precision_param)]
 MaxUncertaintyDep = Annotated[float | None, Depends(max_uncertainty_param)]
 SlugDep = Annotated[str, Depends(slug_path)]
+IncidentIdDep = Annotated[uuid.UUID, Depends(incident_id_path)]
 PagingDep = Annotated[Paging, Depends(paging_param)]

@@ -154,3 +154,26 @@ async def test_app_factory_reads_the_environment(monkeypatch: pytest.MonkeyPatch
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             response = await client.get("/", headers={"Origin": "https://maps.example.org"})
     assert response.headers["access-control-allow-origin"] == "https://maps.example.org"
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/incidents?bbox=1,2", "bbox"),
+        ("/incidents?limit=0", "limit"),
+        ("/incidents/not-a-uuid", "id"),
+        ("/corridors?datetime=yesterday", "datetime"),
+        ("/corridors/Not_A_Slug", "slug"),
+        ("/corridors/central-mediterranean/feature?datetime=2016-02-30", "datetime"),
+    ],
+)
+async def test_bad_input_is_400_even_while_the_database_is_down(path: str, parameter: str) -> None:
+    """Parameters are checked before a pooled connection is taken: a bad request is the
+    client's to fix (a 503 would tell it to retry as is) and costs the pool nothing."""
+    app = create_app(Settings(database_url="postgresql://postgres@127.0.0.1:1/none"))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            response = await client.get(path)
+    assert response.status_code == 400, response.text
+    assert response.json()["parameter"] == parameter

@@ -79,7 +79,7 @@ def _corridor(request: Request, row: Any) -> Corridor:
     response_model=CorridorList,
     responses=_ERRORS,
 )
-def list_corridors(request: Request, conn: Conn, interval: IntervalDep) -> CorridorList:
+def list_corridors(request: Request, interval: IntervalDep, conn: Conn) -> CorridorList:
     items = [_corridor(request, row) for row in repo.list_corridors(conn, interval=interval)]
     return CorridorList(
         corridors=items,
@@ -98,7 +98,7 @@ def list_corridors(request: Request, conn: Conn, interval: IntervalDep) -> Corri
     response_model=Corridor,
     responses={**_ERRORS, **_NOT_FOUND},
 )
-def get_corridor(request: Request, conn: Conn, slug: SlugDep, interval: IntervalDep) -> Corridor:
+def get_corridor(request: Request, slug: SlugDep, interval: IntervalDep, conn: Conn) -> Corridor:
     return _corridor(request, repo.get_corridor(conn, slug=slug, interval=interval))
 
 
@@ -115,7 +115,7 @@ def get_corridor(request: Request, conn: Conn, slug: SlugDep, interval: Interval
     responses={**_ERRORS, **_NOT_FOUND},
 )
 def get_corridor_feature(
-    request: Request, conn: Conn, slug: SlugDep, interval: IntervalDep
+    request: Request, slug: SlugDep, interval: IntervalDep, conn: Conn
 ) -> CorridorFeature:
     props = _corridor(request, repo.get_corridor(conn, slug=slug, interval=interval))
     geometry, bbox = repo.corridor_geometry(conn, slug=slug)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import UTC, datetime
 from operator import itemgetter
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from api.deps import (
     BBoxDep,
@@ -16,6 +15,7 @@ from api.deps import (
     Conn,
     CorridorDep,
     CountryDep,
+    IncidentIdDep,
     IntervalDep,
     MaxUncertaintyDep,
     PagingDep,
@@ -26,7 +26,6 @@ from api.links import GEOJSON, page_links, self_link
 from api.models import IncidentCollection, IncidentFeature, Problem
 from geo import h3index
 from geo.repo import incidents as repo
-from geo.repo.filters import parse_uuid
 
 router = APIRouter(tags=["incidents"])
 
@@ -102,7 +101,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 )
 def list_incidents(
     request: Request,
-    conn: Conn,
     bbox: BBoxDep,
     interval: IntervalDep,
     categories: CategoriesDep,
@@ -111,6 +109,7 @@ def list_incidents(
     precision: PrecisionDep,
     max_uncertainty_m: MaxUncertaintyDep,
     paging: PagingDep,
+    conn: Conn,
 ) -> Response:
     flt = repo.IncidentFilter(
         bbox=bbox,
@@ -152,13 +151,8 @@ def list_incidents(
         **_ERRORS,
     },
 )
-def get_incident(
-    request: Request,
-    conn: Conn,
-    id: Annotated[str, Path(description="Incident UUID.")],
-) -> Response:
-    ident: uuid.UUID = parse_uuid(id)
-    body = feature(repo.get_incident(conn, id=ident))
+def get_incident(request: Request, id: IncidentIdDep, conn: Conn) -> Response:
+    body = feature(repo.get_incident(conn, id=id))
     body["links"] = [
         self_link(request, GEOJSON).model_dump(exclude_none=True),
         {
