@@ -37,6 +37,21 @@ from geo.repo.filters import (
 )
 
 
+def single_values(request: Request) -> None:
+    """Every query parameter here takes one value (lists are comma-separated). FastAPI would
+    answer for the last of ``?category=death&category=pushback`` and hide that the first was
+    ignored, so a repeated parameter is a 400. The data routers run this before any parsing."""
+    params = request.query_params
+    for name in dict.fromkeys(params.keys()):
+        count = len(params.getlist(name))
+        if count > 1:
+            raise InvalidInput(
+                f"{name} given {count} times; send it once (several values are comma-separated, "
+                "e.g. category=death,pushback)",
+                parameter=name,
+            )
+
+
 def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings

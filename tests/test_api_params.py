@@ -168,3 +168,25 @@ async def test_corridor_endpoints_validate_too(client: httpx.AsyncClient) -> Non
     response = await client.get("/corridors/Not_A_Slug")
     assert response.status_code == 400
     assert response.json()["parameter"] == "slug"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("path", "query", "parameter"),
+    [
+        ("/incidents", "category=death&category=pushback", "category"),
+        ("/incidents", "bbox=1,2,3,4&limit=5&bbox=5,6,7,8", "bbox"),
+        ("/incidents", "limit=1&limit=2", "limit"),
+        ("/corridors", "datetime=2015-01-01&datetime=2016-01-01", "datetime"),
+    ],
+)
+async def test_a_parameter_given_twice_is_a_400_not_silently_the_last(
+    client: httpx.AsyncClient, path: str, query: str, parameter: str
+) -> None:
+    """Every parameter takes one value (lists are comma-separated); answering for the last
+    of two would hide from the client that its first value was ignored."""
+    response = await client.get(f"{path}?{query}")
+    assert response.status_code == 400, response.text
+    problem = response.json()
+    assert problem["parameter"] == parameter
+    assert "given 2 times" in problem["detail"] and "comma-separated" in problem["detail"]

@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from api.deps import Conn, IntervalDep, SlugDep
+from api.deps import Conn, IntervalDep, SlugDep, single_values
 from api.errors import PROBLEM_JSON
 from api.links import GEOJSON, JSON, route_link, self_link
 from api.models import Corridor, CorridorFeature, CorridorList, CorridorTotals, Link, Problem
 from geo.repo import corridors as repo
 
-router = APIRouter(tags=["corridors"])
+router = APIRouter(tags=["corridors"], dependencies=[Depends(single_values)])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Invalid parameter."},

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from api.deps import (
     BBoxDep,
@@ -20,6 +20,7 @@ from api.deps import (
     MaxUncertaintyDep,
     PagingDep,
     PrecisionDep,
+    single_values,
 )
 from api.errors import PROBLEM_JSON
 from api.links import GEOJSON, page_links, self_link
@@ -27,7 +28,7 @@ from api.models import IncidentCollection, IncidentFeature, Problem
 from geo import h3index
 from geo.repo import incidents as repo
 
-router = APIRouter(tags=["incidents"])
+router = APIRouter(tags=["incidents"], dependencies=[Depends(single_values)])
 
 _PROPERTIES = (
     "date_precision", "category", "dead", "missing", "dead_and_missing", "survivors",
