@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import RequestContextMiddleware, add_exception_handlers
 from api.routers import corridors, incidents, meta
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     add_exception_handlers(app)
+    app.add_middleware(HeadAsGet)  # innermost: request ids and CORS treat HEAD like GET
     app.add_middleware(RequestContextMiddleware)
     # Added last = outermost, so error responses carry CORS headers too.
     app.add_middleware(
@@ -82,6 +84,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     _openapi_as_served(app)
     return app
+
+
+class HeadAsGet:
+    """HEAD answered as GET without the body: RFC 9110 (9.1) requires HEAD wherever GET works
+    and CORS allows it, but FastAPI routes answer GET only (405 for HEAD). Headers, including
+    Content-Length, stay those of the GET response, as HEAD requires."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_without_body)
 
 
 def _openapi_as_served(app: FastAPI) -> None:
