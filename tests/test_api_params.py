@@ -39,18 +39,36 @@ def test_bad_bbox_says_the_expected_form(text: str) -> None:
     assert repr(text) in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    "text", ["1_0,0,10,10", "\u0661,0,10,10", "0,0,10,\uff11\uff10", "0x1,0,1,1"]
+)
+def test_bbox_numbers_are_plain_decimal(text: str) -> None:
+    """Python's float() takes '1_0' (10) and non-ASCII digits; a bbox is ASCII decimals only."""
+    with pytest.raises(InvalidInput, match=r"bbox must be minx,miny,maxx,maxy"):
+        parse_bbox(text)
+
+
 def test_datetime_instants_and_intervals() -> None:
     assert parse_datetime("2015-06-01").start == date(2015, 6, 1)
     assert parse_datetime("2015-06-01").end == date(2015, 6, 1)
     assert parse_datetime("2015-06-01T23:30:00-02:00").start == date(2015, 6, 2)
+    assert parse_datetime("2015-06-01t23:30:00.123456789z").start == date(2015, 6, 1)
+    assert parse_datetime("2015-06-01 23:30:00+00:00").start == date(2015, 6, 1)  # RFC 3339 5.6
     open_start = parse_datetime("../2015-12-31")
     assert (open_start.start, open_start.end) == (None, date(2015, 12, 31))
     assert parse_datetime("../..").is_open
 
 
 @pytest.mark.parametrize(
-    "text", ["yesterday", "2015-13-01", "2015-01-01/2015-02-01/2015-03-01", "..", "2015/06/01"]
-)
+    "text",
+    [
+        "yesterday", "2015-13-01", "2015-01-01/2015-02-01/2015-03-01", "..", "2015/06/01",
+        # ISO 8601 forms Python's fromisoformat takes but RFC 3339 does not: basic, week,
+        # ordinal, no seconds, no offset (whose UTC day is unknown), non-ASCII digits
+        "20150601", "2015-W23-1", "2015-152", "2015-06-01T10:00Z", "2015-06-01T10:00:00",
+        "2015-06-01T10:00:00+0200", "\u0662015-06-01",
+    ],
+)  # fmt: skip
 def test_bad_datetime_says_the_expected_form(text: str) -> None:
     with pytest.raises(InvalidInput, match="datetime must be an RFC 3339 date"):
         parse_datetime(text)
@@ -73,6 +91,9 @@ def test_categories_countries_slugs() -> None:
     assert parse_categories("death, Disappearance,death") == ("death", "disappearance")
     assert parse_country("grc") == "GRC"
     assert parse_country("AT_SEA") == "at_sea"
+    for bad in ("\u0131\u0131\u0131", "\ufb00a"):  # upper-case to "III" and "FFA"
+        with pytest.raises(InvalidInput, match="three-letter country code"):
+            parse_country(bad)
     assert parse_slug("central-mediterranean") == "central-mediterranean"
     for bad in ("Central", "a--b", "-a", "a b"):
         with pytest.raises(InvalidInput, match="slug like"):
@@ -89,7 +110,8 @@ def test_precisions_and_max_uncertainty() -> None:
         assert "sea_area" in str(caught.value)
     assert parse_max_uncertainty("5000") == 5000.0
     assert parse_max_uncertainty(" 0 ") == 0.0
-    for bad in ("-1", "nan", "inf", "5 km", ""):
+    assert parse_max_uncertainty("5e3") == parse_max_uncertainty("+5000.") == 5000.0
+    for bad in ("-1", "nan", "inf", "5 km", "", "5_000", "\u0665000"):
         with pytest.raises(InvalidInput, match="max_uncertainty_m must be a number of metres"):
             parse_max_uncertainty(bad)
 

@@ -24,6 +24,13 @@ AT_SEA = "at_sea"
 
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _ISO3 = re.compile(r"^[A-Z0-9]{3}$")
+# Plain ASCII decimals: float() alone also takes "1_0" (10) and non-ASCII digits.
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+# RFC 3339 (5.6) full-date and date-time; fromisoformat alone also takes ISO 8601's basic, week
+# and offset-less forms, and a date-time without an offset has no UTC day.
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2}))?", re.ASCII
+)
 _BBOX_HINT = "bbox must be minx,miny,maxx,maxy with -180<=x<=180, -90<=y<=90 and miny<=maxy"
 
 
@@ -54,10 +61,9 @@ def parse_bbox(text: str) -> BBox:
     True
     """
     parts = [p.strip() for p in text.split(",")]
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        raise InvalidInput(f"{_BBOX_HINT}; got {text!r}", parameter="bbox") from None
+    if not all(_NUMBER.fullmatch(p) for p in parts):
+        raise InvalidInput(f"{_BBOX_HINT}; got {text!r}", parameter="bbox")
+    values = [float(p) for p in parts]
     if len(values) != 4 or not all(math.isfinite(v) for v in values):
         raise InvalidInput(f"{_BBOX_HINT}; got {text!r}", parameter="bbox")
     minx, miny, maxx, maxy = values
@@ -91,7 +97,9 @@ _DATETIME_HINT = (
 def _parse_instant(text: str) -> date:
     """A date, or a date-time reduced to its UTC calendar day (event dates are days)."""
     try:
-        if "T" not in text.upper() and len(text) == 10:
+        if not _RFC3339.fullmatch(text):
+            raise ValueError(text)
+        if len(text) == 10:
             return date.fromisoformat(text)
         value = datetime.fromisoformat(text.replace("z", "Z"))
         if value.tzinfo is not None:
@@ -146,10 +154,7 @@ def _parse_choices(text: str, allowed: tuple[str, ...], *, parameter: str) -> tu
 
 def parse_max_uncertainty(text: str) -> float:
     """A radius in metres, ≥ 0 (``max_uncertainty_m``)."""
-    try:
-        value = float(text.strip())
-    except ValueError:
-        value = math.nan
+    value = float(text) if _NUMBER.fullmatch(text.strip()) else math.nan
     if not math.isfinite(value) or value < 0:
         raise InvalidInput(
             f"max_uncertainty_m must be a number of metres ≥ 0 (e.g. 5000); got {text!r}",
@@ -174,7 +179,7 @@ def parse_country(text: str) -> str:
     value = text.strip()
     if value.lower() == AT_SEA:
         return AT_SEA
-    if not _ISO3.match(value.upper()):
+    if not (value.isascii() and _ISO3.match(value.upper())):  # "ııı".upper() is "III"
         raise InvalidInput(
             f"country must be a three-letter country code (Natural Earth ADM0_A3, e.g. GRC, MEX) "
             f"or 'at_sea'; got {text!r}",
