@@ -156,6 +156,18 @@ async def test_app_factory_reads_the_environment(monkeypatch: pytest.MonkeyPatch
     assert response.headers["access-control-allow-origin"] == "https://maps.example.org"
 
 
+def test_a_default_limit_above_the_maximum_is_refused_at_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Otherwise every /incidents without a limit is a 400 blaming the client for the server's
+    default ("limit must be between 1 and 50; got None")."""
+    monkeypatch.setenv("CROSSINGS_MAX_LIMIT", "50")
+    with pytest.raises(ValueError, match="CROSSINGS_DEFAULT_LIMIT"):
+        Settings(_env_file=None)
+    monkeypatch.setenv("CROSSINGS_DEFAULT_LIMIT", "50")
+    assert Settings(_env_file=None).default_limit == 50
+
+
 @pytest.mark.parametrize(
     ("path", "parameter"),
     [
