@@ -152,6 +152,9 @@ async def _http_handler(request: Request, exc: Exception) -> ProblemResponse:
     response = problem(request, exc.status_code, detail)
     if exc.headers:
         response.headers.update(exc.headers)
+    allow = response.headers.get("Allow", "")
+    if "GET" in allow.split(", ") and "HEAD" not in allow:  # api.app.HeadAsGet serves HEAD
+        response.headers["Allow"] = f"{allow}, HEAD"
     return response
 
 

@@ -145,6 +145,7 @@ async def test_unknown_path_and_method_are_problems(client: httpx.AsyncClient) -
     assert wrong_method.status_code == 405
     assert wrong_method.json()["status"] == 405
     assert "GET" in wrong_method.headers["allow"]
+    assert "HEAD" in wrong_method.headers["allow"]  # served wherever GET is (api.app.HeadAsGet)
 
 
 @pytest.mark.anyio
