@@ -85,6 +85,13 @@ def test_datetime_whose_utc_day_is_out_of_range_is_a_400(text: str) -> None:
 def test_datetime_interval_must_not_run_backwards() -> None:
     with pytest.raises(InvalidInput, match="starts after it ends"):
         parse_datetime("2016-01-01/2015-01-01")
+    # within one UTC day too: compared as instants before they become days
+    with pytest.raises(InvalidInput, match="starts after it ends"):
+        parse_datetime("2016-01-01T10:00:00Z/2016-01-01T09:00:00Z")
+    same_day = parse_datetime("2016-01-01T09:00:00Z/2016-01-01T10:00:00+01:00")
+    assert (same_day.start, same_day.end) == (date(2016, 1, 1), date(2016, 1, 1))
+    # a date is its whole day: any time on it is within
+    assert parse_datetime("2016-01-01T23:00:00Z/2016-01-01").end == date(2016, 1, 1)
 
 
 def test_categories_countries_slugs() -> None:

@@ -94,19 +94,29 @@ _DATETIME_HINT = (
 )
 
 
-def _parse_instant(text: str) -> date:
-    """A date, or a date-time reduced to its UTC calendar day (event dates are days)."""
+def _parse_instant(text: str) -> date | datetime:
+    """A date, or an RFC 3339 date-time as an aware UTC datetime."""
     try:
         if not _RFC3339.fullmatch(text):
             raise ValueError(text)
         if len(text) == 10:
             return date.fromisoformat(text)
-        value = datetime.fromisoformat(text.replace("z", "Z"))
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC)  # OverflowError: the UTC day is before 0001 or after 9999
+        # OverflowError: the UTC day is before 0001 or after 9999
+        return datetime.fromisoformat(text.replace("z", "Z")).astimezone(UTC)
     except (ValueError, OverflowError):
         raise InvalidInput(f"{_DATETIME_HINT}; got {text!r}", parameter="datetime") from None
-    return value.date()
+
+
+def _day(instant: date | datetime) -> date:
+    """The UTC calendar day (event dates are days)."""
+    return instant.date() if isinstance(instant, datetime) else instant
+
+
+def _after(start: date | datetime, end: date | datetime) -> bool:
+    """Two date-times compare as instants; a date stands for its whole day."""
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        return start > end
+    return _day(start) > _day(end)
 
 
 def parse_datetime(text: str) -> DateInterval:
@@ -115,18 +125,18 @@ def parse_datetime(text: str) -> DateInterval:
     if "/" not in text:
         if text in ("", ".."):
             raise InvalidInput(f"{_DATETIME_HINT}; got {text!r}", parameter="datetime")
-        day = _parse_instant(text)
+        day = _day(_parse_instant(text))
         return DateInterval(day, day)
     pieces = text.split("/")
     if len(pieces) != 2:
         raise InvalidInput(f"{_DATETIME_HINT}; got {text!r}", parameter="datetime")
     start, end = (None if p in ("", "..") else _parse_instant(p) for p in pieces)
-    if start and end and start > end:
+    if start is not None and end is not None and _after(start, end):
         raise InvalidInput(
             f"datetime interval starts after it ends ({start} > {end}); got {text!r}",
             parameter="datetime",
         )
-    return DateInterval(start, end)
+    return DateInterval(_day(start) if start else None, _day(end) if end else None)
 
 
 def parse_categories(text: str) -> tuple[str, ...]:
