@@ -28,6 +28,7 @@ from geo.errors import (
     InvalidInput,
     NotFound,
     QueryTimeout,
+    shown,
     translate_db_error,
 )
 
@@ -134,7 +135,7 @@ def validation_detail(exc: RequestValidationError) -> str:
     for err in exc.errors():
         text = f"{_where(tuple(err.get('loc', ())))}: {err.get('msg', 'invalid value')}"
         if "input" in err and err["input"] is not None and not isinstance(err["input"], dict):
-            text += f"; got {err['input']!r}"
+            text += f"; got {shown(err['input'])}"
         parts.append(text)
     return "; ".join(parts) or "invalid request"
 

@@ -219,3 +219,25 @@ async def test_a_parameter_given_twice_is_a_400_not_silently_the_last(
     problem = response.json()
     assert problem["parameter"] == parameter
     assert "given 2 times" in problem["detail"] and "comma-separated" in problem["detail"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"bbox": "1," * 5_000},
+        {"country": "A" * 5_000},
+        {"corridor": "a" * 5_000},
+        {"datetime": "2015-01-01/" + "9" * 5_000},
+        {"limit": "9" * 5_000 + "x"},
+    ],
+)
+async def test_a_huge_bad_value_is_not_echoed_whole(
+    client: httpx.AsyncClient, params: dict[str, str]
+) -> None:
+    """The detail quotes the start of the value, enough to recognise it, not 10 kB of it."""
+    response = await client.get("/incidents", params=params)
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert len(detail) < 600, len(detail)
+    assert "…" in detail
