@@ -146,6 +146,8 @@ async def test_unknown_path_and_method_are_problems(client: httpx.AsyncClient) -
     assert wrong_method.json()["status"] == 405
     assert "GET" in wrong_method.headers["allow"]
     assert "HEAD" in wrong_method.headers["allow"]  # served wherever GET is (api.app.HeadAsGet)
+    # says what to do instead, not only the reason phrase again
+    assert wrong_method.json()["detail"] == "POST is not allowed here; use GET, HEAD"
 
 
 @pytest.mark.anyio
