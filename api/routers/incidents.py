@@ -23,7 +23,7 @@ from api.deps import (
     single_values,
 )
 from api.errors import PROBLEM_JSON
-from api.links import GEOJSON, page_links, self_link
+from api.links import GEOJSON, page_links, route_link
 from api.models import IncidentCollection, IncidentFeature, Problem
 from geo import h3index
 from geo.repo import incidents as repo
@@ -155,7 +155,10 @@ def list_incidents(
 def get_incident(request: Request, id: IncidentIdDep, conn: Conn) -> Response:
     body = feature(repo.get_incident(conn, id=id))
     body["links"] = [
-        self_link(request, GEOJSON).model_dump(exclude_none=True),
+        # the feature's own id, whichever spelling or linked record's id was asked for
+        route_link(
+            request, "get_incident", "self", GEOJSON, "This incident", id=body["id"]
+        ).model_dump(exclude_none=True),
         {
             "href": str(request.url_for("list_incidents")),
             "rel": "collection",
