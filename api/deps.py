@@ -15,10 +15,12 @@ from typing import Annotated
 
 import sqlalchemy.exc as sa_exc
 from fastapi import Depends, Path, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from sqlalchemy.engine import Connection, Engine
 
 from api.settings import Settings
-from geo.errors import InvalidInput, translate_db_error
+from geo.errors import InvalidInput, shown, translate_db_error
 from geo.repo.filters import (
     AT_SEA,
     CATEGORIES,
@@ -37,12 +39,23 @@ from geo.repo.filters import (
 )
 
 
-def single_values(request: Request) -> None:
-    """Every query parameter here takes one value (lists are comma-separated). FastAPI would
-    answer for the last of ``?category=death&category=pushback`` and hide that the first was
-    ignored, so a repeated parameter is a 400. The data routers run this before any parsing."""
+def query_parameters(request: Request) -> None:
+    """Each query parameter once, and only those the route reads: a 400 otherwise.
+
+    FastAPI would answer for the last of ``?category=death&category=pushback`` and ignore
+    ``?categroy=death`` (a typo), each time serving other data than asked for without a word;
+    OGC API Features asks for a 400 on unknown parameters too. The data routers run this
+    before any parsing.
+    """
     params = request.query_params
+    known = _query_names(request.scope["route"])
     for name in dict.fromkeys(params.keys()):
+        if name not in known:
+            raise InvalidInput(
+                f"unknown query parameter {shown(name)}; {request.url.path} takes "
+                f"{', '.join(known) or 'none'}",
+                parameter=name,
+            )
         count = len(params.getlist(name))
         if count > 1:
             raise InvalidInput(
@@ -50,6 +63,17 @@ def single_values(request: Request) -> None:
                 "e.g. category=death,pushback)",
                 parameter=name,
             )
+
+
+def _query_names(route: APIRoute) -> tuple[str, ...]:
+    """The query parameters a route reads, its dependencies' included, in declared order."""
+
+    def names(dependant: Dependant) -> Iterator[str]:
+        yield from (field.alias for field in dependant.query_params)
+        for sub in dependant.dependencies:
+            yield from names(sub)
+
+    return tuple(dict.fromkeys(names(route.dependant)))
 
 
 def get_settings(request: Request) -> Settings:

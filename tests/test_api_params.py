@@ -241,3 +241,25 @@ async def test_a_huge_bad_value_is_not_echoed_whole(
     detail = response.json()["detail"]
     assert len(detail) < 600, len(detail)
     assert "…" in detail
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("path", "query", "parameter"),
+    [
+        ("/incidents", "categroy=death", "categroy"),
+        ("/incidents", "limit=5&bboxx=0,0,1,1", "bboxx"),
+        ("/corridors", "limit=5", "limit"),
+        ("/corridors/central-mediterranean/feature", "bbox=0,0,1,1", "bbox"),
+    ],
+)
+async def test_an_unknown_query_parameter_is_a_400_naming_the_known_ones(
+    client: httpx.AsyncClient, path: str, query: str, parameter: str
+) -> None:
+    """As OGC API Features asks: a typo must not silently answer for the unfiltered data."""
+    response = await client.get(f"{path}?{query}")
+    assert response.status_code == 400, response.text
+    problem = response.json()
+    assert problem["parameter"] == parameter
+    assert f"unknown query parameter '{parameter}'" in problem["detail"]
+    assert "datetime" in problem["detail"]  # every one of these paths takes datetime

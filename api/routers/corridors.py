@@ -8,13 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from api.deps import Conn, IntervalDep, SlugDep, single_values
+from api.deps import Conn, IntervalDep, SlugDep, query_parameters
 from api.errors import PROBLEM_JSON
 from api.links import GEOJSON, JSON, route_link, self_link
 from api.models import Corridor, CorridorFeature, CorridorList, CorridorTotals, Link, Problem
 from geo.repo import corridors as repo
 
-router = APIRouter(tags=["corridors"], dependencies=[Depends(single_values)])
+router = APIRouter(tags=["corridors"], dependencies=[Depends(query_parameters)])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Invalid parameter."},

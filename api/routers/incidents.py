@@ -20,7 +20,7 @@ from api.deps import (
     MaxUncertaintyDep,
     PagingDep,
     PrecisionDep,
-    single_values,
+    query_parameters,
 )
 from api.errors import PROBLEM_JSON
 from api.links import GEOJSON, page_links, route_link
@@ -28,7 +28,7 @@ from api.models import IncidentCollection, IncidentFeature, Problem
 from geo import h3index
 from geo.repo import incidents as repo
 
-router = APIRouter(tags=["incidents"], dependencies=[Depends(single_values)])
+router = APIRouter(tags=["incidents"], dependencies=[Depends(query_parameters)])
 
 _PROPERTIES = (
     "date_precision", "category", "dead", "missing", "dead_and_missing", "survivors",
