@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import RequestContextMiddleware, add_exception_handlers
 from api.routers import corridors, incidents, meta
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     add_exception_handlers(app)
+    app.add_middleware(HeadAsGet)  # innermost: request ids and CORS treat HEAD like GET
     app.add_middleware(RequestContextMiddleware)
     # Added last = outermost, so error responses carry CORS headers too.
     app.add_middleware(
@@ -80,13 +82,40 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for module in (meta, incidents, corridors):
         app.include_router(module.router)
-    _without_422(app)
+    _openapi_as_served(app)
     return app
 
 
-def _without_422(app: FastAPI) -> None:
-    """Invalid parameters are 400 problem+json here (as in OGC API Features), never FastAPI's
-    422 ``HTTPValidationError``, so that default is removed from the OpenAPI document."""
+class HeadAsGet:
+    """HEAD answered as GET without the body: RFC 9110 (9.1) requires HEAD wherever GET works
+    and CORS allows it, but FastAPI routes answer GET only (405 for HEAD). Headers, including
+    Content-Length, stay those of the GET response, as HEAD requires."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_without_body)
+
+
+def _openapi_as_served(app: FastAPI) -> None:
+    """Make the OpenAPI document say what the API sends.
+
+    Invalid parameters are 400 problem+json here (as in OGC API Features), never FastAPI's 422
+    ``HTTPValidationError``, so that default is removed. And each response model's schema is
+    filed under the media type the response declares (see ``_schema_where_served``).
+    """
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -94,12 +123,27 @@ def _without_422(app: FastAPI) -> None:
             schema = generate()
             for path in schema.get("paths", {}).values():
                 for operation in path.values():
-                    operation.get("responses", {}).pop("422", None)
+                    responses = operation.get("responses", {})
+                    responses.pop("422", None)
+                    for response in responses.values():
+                        _schema_where_served(response.get("content", {}))
             for name in ("HTTPValidationError", "ValidationError"):
                 schema.get("components", {}).get("schemas", {}).pop(name, None)
         return app.openapi_schema or generate()
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _schema_where_served(content: dict[str, Any]) -> None:
+    """FastAPI files a response model's schema under the route's media type (or
+    application/json), even when the response declares another one (problem+json for errors,
+    geo+json for features); move it to the declared type, which is the one sent."""
+    filed = [media for media, body in content.items() if "schema" in body]
+    declared = [media for media, body in content.items() if "schema" not in body]
+    if len(filed) == 1 and declared:
+        schema = content.pop(filed[0])["schema"]
+        for media in declared:
+            content[media]["schema"] = schema
 
 
 def app_from_env() -> FastAPI:

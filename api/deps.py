@@ -8,16 +8,19 @@ share them.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
 import sqlalchemy.exc as sa_exc
 from fastapi import Depends, Path, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from sqlalchemy.engine import Connection, Engine
 
 from api.settings import Settings
-from geo.errors import InvalidInput, translate_db_error
+from geo.errors import InvalidInput, shown, translate_db_error
 from geo.repo.filters import (
     AT_SEA,
     CATEGORIES,
@@ -32,7 +35,45 @@ from geo.repo.filters import (
     parse_max_uncertainty,
     parse_precisions,
     parse_slug,
+    parse_uuid,
 )
+
+
+def query_parameters(request: Request) -> None:
+    """Each query parameter once, and only those the route reads: a 400 otherwise.
+
+    FastAPI would answer for the last of ``?category=death&category=pushback`` and ignore
+    ``?categroy=death`` (a typo), each time serving other data than asked for without a word;
+    OGC API Features asks for a 400 on unknown parameters too. The data routers run this
+    before any parsing.
+    """
+    params = request.query_params
+    known = _query_names(request.scope["route"])
+    for name in dict.fromkeys(params.keys()):
+        if name not in known:
+            raise InvalidInput(
+                f"unknown query parameter {shown(name)}; {request.url.path} takes "
+                f"{', '.join(known) or 'none'}",
+                parameter=name,
+            )
+        count = len(params.getlist(name))
+        if count > 1:
+            raise InvalidInput(
+                f"{name} given {count} times; send it once (several values are comma-separated, "
+                "e.g. category=death,pushback)",
+                parameter=name,
+            )
+
+
+def _query_names(route: APIRoute) -> tuple[str, ...]:
+    """The query parameters a route reads, its dependencies' included, in declared order."""
+
+    def names(dependant: Dependant) -> Iterator[str]:
+        yield from (field.alias for field in dependant.query_params)
+        for sub in dependant.dependencies:
+            yield from names(sub)
+
+    return tuple(dict.fromkeys(names(route.dependant)))
 
 
 def get_settings(request: Request) -> Settings:
@@ -50,7 +91,8 @@ def get_conn(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connect
 
     Read-only because the public API never writes: a bug cannot change data through it.
     A failure to connect becomes ``DatabaseUnavailable`` (503) here; errors during the query are
-    translated by the exception handlers.
+    translated by the exception handlers. Routes take it after their parameters: FastAPI solves
+    dependencies in order, so bad input is a 400 before any connection is checked out.
     """
     try:
         conn = engine.connect()
@@ -173,6 +215,10 @@ def slug_path(
     return parse_slug(slug, parameter="slug")
 
 
+def incident_id_path(id: Annotated[str, Path(description="Incident UUID.")]) -> uuid.UUID:
+    return parse_uuid(id)
+
+
 @dataclass(frozen=True)
 class Paging:
     limit: int
@@ -214,4 +260,5 @@ CountryDep = Annotated[str | None, Depends(country_param)]
 PrecisionDep = Annotated[tuple[str, ...], Depends(precision_param)]
 MaxUncertaintyDep = Annotated[float | None, Depends(max_uncertainty_param)]
 SlugDep = Annotated[str, Depends(slug_path)]
+IncidentIdDep = Annotated[uuid.UUID, Depends(incident_id_path)]
 PagingDep = Annotated[Paging, Depends(paging_param)]

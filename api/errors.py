@@ -28,6 +28,7 @@ from geo.errors import (
     InvalidInput,
     NotFound,
     QueryTimeout,
+    shown,
     translate_db_error,
 )
 
@@ -134,7 +135,7 @@ def validation_detail(exc: RequestValidationError) -> str:
     for err in exc.errors():
         text = f"{_where(tuple(err.get('loc', ())))}: {err.get('msg', 'invalid value')}"
         if "input" in err and err["input"] is not None and not isinstance(err["input"], dict):
-            text += f"; got {err['input']!r}"
+            text += f"; got {shown(err['input'])}"
         parts.append(text)
     return "; ".join(parts) or "invalid request"
 
@@ -147,11 +148,16 @@ async def _validation_handler(request: Request, exc: Exception) -> ProblemRespon
 async def _http_handler(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    headers = dict(exc.headers or {})
+    allowed = headers.get("Allow", "").split(", ")
+    if "GET" in allowed and "HEAD" not in allowed:  # api.app.HeadAsGet serves HEAD too
+        headers["Allow"] += ", HEAD"
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"no such path {request.url.path!r}; see / for the available endpoints"
+    if exc.status_code == 405 and "Allow" in headers:
+        detail = f"{request.method} is not allowed here; use {headers['Allow']}"
     response = problem(request, exc.status_code, detail)
-    if exc.headers:
-        response.headers.update(exc.headers)
+    response.headers.update(headers)
     return response
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/crossings"
@@ -60,6 +60,17 @@ class Settings(BaseSettings):
         description="Seconds between requests; the public Nominatim requires at least 1.",
     )
     geocoder_timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+    @model_validator(mode="after")
+    def _default_limit_within_max(self) -> Settings:
+        """Refused at start: else every request without ``limit`` would be a 400 for the
+        server's own default."""
+        if self.default_limit > self.max_limit:
+            raise ValueError(
+                f"CROSSINGS_DEFAULT_LIMIT ({self.default_limit}) must not exceed "
+                f"CROSSINGS_MAX_LIMIT ({self.max_limit})"
+            )
+        return self
 
     @cached_property
     def sqlalchemy_url(self) -> str:

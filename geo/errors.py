@@ -11,6 +11,13 @@ from __future__ import annotations
 import sqlalchemy.exc as sa_exc
 
 
+def shown(value: object, limit: int = 100) -> str:
+    """``repr`` of a client's value for a message, cut to ``limit`` characters: a 4xx says
+    what was sent without echoing a 40 kB query string back."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class CrossingsError(Exception):
     """Base of every error the domain raises on purpose."""
 

@@ -107,6 +107,9 @@ async def test_one_corridor_and_its_feature(client: httpx.AsyncClient, conn: Con
 
     feature = await client.get(rels["alternate"])
     assert feature.status_code == 200
+    # served as the link and the OpenAPI document say, like /incidents
+    assert feature.headers["content-type"] == "application/geo+json"
+    assert corridor["links"][1]["type"] == "application/geo+json"
     parsed = CorridorFeature.model_validate(feature.json())
     Feature.model_validate(feature.json())  # plain GeoJSON too
     assert parsed.id == "zz-test-one"

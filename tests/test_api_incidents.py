@@ -314,6 +314,17 @@ async def test_get_one_incident(client: httpx.AsyncClient, conn: Connection) -> 
     assert {link.rel for link in feature.links or []} == {"self", "collection"}
 
 
+async def test_self_link_is_the_canonical_incident_url(
+    client: httpx.AsyncClient, conn: Connection
+) -> None:
+    """Any UUID spelling finds the incident; its self link is the one canonical URL."""
+    ident = insert_incident(conn, dead=1)
+    for spelling in (str(ident).upper(), f"urn:uuid:{ident}", ident.hex):
+        body = (await client.get(f"/incidents/{spelling}")).json()
+        links = {link["rel"]: link["href"] for link in body["links"]}
+        assert links["self"] == f"http://testserver/incidents/{ident}", spelling
+
+
 async def test_unknown_and_malformed_incident_ids(client: httpx.AsyncClient) -> None:
     missing = await client.get(f"/incidents/{uuid.uuid4()}")
     assert missing.status_code == 404

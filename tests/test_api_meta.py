@@ -66,6 +66,41 @@ async def test_openapi_documents_every_endpoint(client: httpx.AsyncClient) -> No
     assert (await client.get("/docs")).status_code == 200
 
 
+# What each response is served as (checked against real responses in the API tests).
+SERVED = {
+    ("/incidents", "200"): ("application/geo+json", "IncidentCollection"),
+    ("/incidents/{id}", "200"): ("application/geo+json", "IncidentFeature"),
+    ("/corridors/{slug}/feature", "200"): ("application/geo+json", "CorridorFeature"),
+    ("/corridors", "200"): ("application/json", "CorridorList"),
+}
+
+
+async def test_openapi_schemas_sit_under_the_media_types_served(client: httpx.AsyncClient) -> None:
+    """A client generated from the document must find each body's schema under the
+    Content-Type the API sends: problem+json for every error, geo+json for GeoJSON."""
+    spec = (await client.get("/openapi.json")).json()
+    for path in ENDPOINTS:
+        for code, response in spec["paths"][path]["get"]["responses"].items():
+            content = response["content"]
+            if code.startswith(("4", "5")):
+                expected = ("application/problem+json", "Problem")
+            else:
+                expected = SERVED.get((path, code), ("application/json", None))
+            assert list(content) == [expected[0]], (path, code, list(content))
+            ref = content[expected[0]]["schema"]["$ref"]
+            assert expected[1] is None or ref == f"#/components/schemas/{expected[1]}", (path, ref)
+
+
+async def test_service_desc_link_names_the_openapi_version_served(
+    client: httpx.AsyncClient,
+) -> None:
+    links = (await client.get("/")).json()["links"]
+    (desc,) = [link for link in links if link["rel"] == "service-desc"]
+    version = (await client.get(desc["href"])).json()["openapi"]  # e.g. 3.1.0
+    major_minor = ".".join(version.split(".")[:2])
+    assert desc["type"] == f"application/vnd.oai.openapi+json;version={major_minor}"
+
+
 async def test_healthz_ok(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200
@@ -119,3 +154,38 @@ async def test_app_factory_reads_the_environment(monkeypatch: pytest.MonkeyPatch
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             response = await client.get("/", headers={"Origin": "https://maps.example.org"})
     assert response.headers["access-control-allow-origin"] == "https://maps.example.org"
+
+
+def test_a_default_limit_above_the_maximum_is_refused_at_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Otherwise every /incidents without a limit is a 400 blaming the client for the server's
+    default ("limit must be between 1 and 50; got None")."""
+    monkeypatch.setenv("CROSSINGS_MAX_LIMIT", "50")
+    with pytest.raises(ValueError, match="CROSSINGS_DEFAULT_LIMIT"):
+        Settings(_env_file=None)
+    monkeypatch.setenv("CROSSINGS_DEFAULT_LIMIT", "50")
+    assert Settings(_env_file=None).default_limit == 50
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/incidents?bbox=1,2", "bbox"),
+        ("/incidents?limit=0", "limit"),
+        ("/incidents/not-a-uuid", "id"),
+        ("/corridors?datetime=yesterday", "datetime"),
+        ("/corridors/Not_A_Slug", "slug"),
+        ("/corridors/central-mediterranean/feature?datetime=2016-02-30", "datetime"),
+    ],
+)
+async def test_bad_input_is_400_even_while_the_database_is_down(path: str, parameter: str) -> None:
+    """Parameters are checked before a pooled connection is taken: a bad request is the
+    client's to fix (a 503 would tell it to retry as is) and costs the pool nothing."""
+    app = create_app(Settings(database_url="postgresql://postgres@127.0.0.1:1/none"))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            response = await client.get(path)
+    assert response.status_code == 400, response.text
+    assert response.json()["parameter"] == parameter

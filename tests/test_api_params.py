@@ -39,32 +39,68 @@ def test_bad_bbox_says_the_expected_form(text: str) -> None:
     assert repr(text) in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    "text", ["1_0,0,10,10", "\u0661,0,10,10", "0,0,10,\uff11\uff10", "0x1,0,1,1"]
+)
+def test_bbox_numbers_are_plain_decimal(text: str) -> None:
+    """Python's float() takes '1_0' (10) and non-ASCII digits; a bbox is ASCII decimals only."""
+    with pytest.raises(InvalidInput, match=r"bbox must be minx,miny,maxx,maxy"):
+        parse_bbox(text)
+
+
 def test_datetime_instants_and_intervals() -> None:
     assert parse_datetime("2015-06-01").start == date(2015, 6, 1)
     assert parse_datetime("2015-06-01").end == date(2015, 6, 1)
     assert parse_datetime("2015-06-01T23:30:00-02:00").start == date(2015, 6, 2)
+    assert parse_datetime("2015-06-01t23:30:00.123456789z").start == date(2015, 6, 1)
+    assert parse_datetime("2015-06-01 23:30:00+00:00").start == date(2015, 6, 1)  # RFC 3339 5.6
     open_start = parse_datetime("../2015-12-31")
     assert (open_start.start, open_start.end) == (None, date(2015, 12, 31))
     assert parse_datetime("../..").is_open
 
 
 @pytest.mark.parametrize(
-    "text", ["yesterday", "2015-13-01", "2015-01-01/2015-02-01/2015-03-01", "..", "2015/06/01"]
-)
+    "text",
+    [
+        "yesterday", "2015-13-01", "2015-01-01/2015-02-01/2015-03-01", "..", "2015/06/01",
+        # ISO 8601 forms Python's fromisoformat takes but RFC 3339 does not: basic, week,
+        # ordinal, no seconds, no offset (whose UTC day is unknown), non-ASCII digits
+        "20150601", "2015-W23-1", "2015-152", "2015-06-01T10:00Z", "2015-06-01T10:00:00",
+        "2015-06-01T10:00:00+0200", "\u0662015-06-01",
+    ],
+)  # fmt: skip
 def test_bad_datetime_says_the_expected_form(text: str) -> None:
     with pytest.raises(InvalidInput, match="datetime must be an RFC 3339 date"):
         parse_datetime(text)
 
 
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00"])
+def test_datetime_whose_utc_day_is_out_of_range_is_a_400(text: str) -> None:
+    """Shifting to UTC overflows the calendar here; that is the client's value, not a crash."""
+    with pytest.raises(InvalidInput, match="datetime must be an RFC 3339 date") as caught:
+        parse_datetime(text)
+    assert caught.value.parameter == "datetime"
+
+
 def test_datetime_interval_must_not_run_backwards() -> None:
     with pytest.raises(InvalidInput, match="starts after it ends"):
         parse_datetime("2016-01-01/2015-01-01")
+    # within one UTC day too: compared as instants before they become days
+    with pytest.raises(InvalidInput, match="starts after it ends"):
+        parse_datetime("2016-01-01T10:00:00Z/2016-01-01T09:00:00Z")
+    same_day = parse_datetime("2016-01-01T09:00:00Z/2016-01-01T10:00:00+01:00")
+    assert (same_day.start, same_day.end) == (date(2016, 1, 1), date(2016, 1, 1))
+    # a date is its whole day: any time on it is within
+    assert parse_datetime("2016-01-01T23:00:00Z/2016-01-01").end == date(2016, 1, 1)
 
 
 def test_categories_countries_slugs() -> None:
     assert parse_categories("death, Disappearance,death") == ("death", "disappearance")
     assert parse_country("grc") == "GRC"
     assert parse_country("AT_SEA") == "at_sea"
+    for bad in ("\u0131\u0131\u0131", "\ufb00a"):  # upper-case to "III" and "FFA"
+        with pytest.raises(InvalidInput, match="three-letter country code"):
+            parse_country(bad)
     assert parse_slug("central-mediterranean") == "central-mediterranean"
     for bad in ("Central", "a--b", "-a", "a b"):
         with pytest.raises(InvalidInput, match="slug like"):
@@ -81,7 +117,8 @@ def test_precisions_and_max_uncertainty() -> None:
         assert "sea_area" in str(caught.value)
     assert parse_max_uncertainty("5000") == 5000.0
     assert parse_max_uncertainty(" 0 ") == 0.0
-    for bad in ("-1", "nan", "inf", "5 km", ""):
+    assert parse_max_uncertainty("5e3") == parse_max_uncertainty("+5000.") == 5000.0
+    for bad in ("-1", "nan", "inf", "5 km", "", "5_000", "\u0665000"):
         with pytest.raises(InvalidInput, match="max_uncertainty_m must be a number of metres"):
             parse_max_uncertainty(bad)
 
@@ -90,7 +127,15 @@ def test_cursor_round_trip_and_garbage() -> None:
     ident = uuid.uuid4()
     for day in (date(2015, 1, 2), None):
         assert Cursor.decode(Cursor(day, ident).encode()) == Cursor(day, ident)
-    for garbage in ("", "!!!", "bm90IGpzb24", "WzEsMiwzXQ"):
+    # [null,123] and ["2014-01-01",{"a":1}]: well-formed JSON with the wrong types inside.
+    for garbage in (
+        "",
+        "!!!",
+        "bm90IGpzb24",
+        "WzEsMiwzXQ",
+        "W251bGwsMTIzXQ",
+        "WyIyMDE0LTAxLTAxIix7ImEiOjF9XQ",
+    ):
         with pytest.raises(InvalidInput, match="follow the 'next' link"):
             Cursor.decode(garbage)
 
@@ -107,10 +152,12 @@ def test_bbox_value_object_is_hashable() -> None:
         ({"bbox": "0,0,200,1"}, "bbox", "longitude out of range"),
         ({"datetime": "last week"}, "datetime", "datetime must be an RFC 3339"),
         ({"datetime": "2016-01-01/2015-01-01"}, "datetime", "starts after it ends"),
+        ({"datetime": "0001-01-01T00:00:00+01:00"}, "datetime", "datetime must be an RFC 3339"),
         ({"category": "drowning"}, "category", "category must be one or more of death"),
         ({"country": "Greece"}, "country", "three-letter country code"),
         ({"corridor": "Central Med"}, "corridor", "slug like"),
         ({"cursor": "garbage!"}, "cursor", "follow the 'next' link"),
+        ({"cursor": "W251bGwsMTIzXQ"}, "cursor", "follow the 'next' link"),
         ({"limit": "0"}, "limit", "limit must be between 1 and"),
         ({"precision": "town"}, "precision", "exact, site, locality, admin, country, sea_area"),
         ({"precision": ""}, "precision", "precision must be one or more of"),
@@ -150,3 +197,69 @@ async def test_corridor_endpoints_validate_too(client: httpx.AsyncClient) -> Non
     response = await client.get("/corridors/Not_A_Slug")
     assert response.status_code == 400
     assert response.json()["parameter"] == "slug"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("path", "query", "parameter"),
+    [
+        ("/incidents", "category=death&category=pushback", "category"),
+        ("/incidents", "bbox=1,2,3,4&limit=5&bbox=5,6,7,8", "bbox"),
+        ("/incidents", "limit=1&limit=2", "limit"),
+        ("/corridors", "datetime=2015-01-01&datetime=2016-01-01", "datetime"),
+    ],
+)
+async def test_a_parameter_given_twice_is_a_400_not_silently_the_last(
+    client: httpx.AsyncClient, path: str, query: str, parameter: str
+) -> None:
+    """Every parameter takes one value (lists are comma-separated); answering for the last
+    of two would hide from the client that its first value was ignored."""
+    response = await client.get(f"{path}?{query}")
+    assert response.status_code == 400, response.text
+    problem = response.json()
+    assert problem["parameter"] == parameter
+    assert "given 2 times" in problem["detail"] and "comma-separated" in problem["detail"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"bbox": "1," * 5_000},
+        {"country": "A" * 5_000},
+        {"corridor": "a" * 5_000},
+        {"datetime": "2015-01-01/" + "9" * 5_000},
+        {"limit": "9" * 5_000 + "x"},
+    ],
+)
+async def test_a_huge_bad_value_is_not_echoed_whole(
+    client: httpx.AsyncClient, params: dict[str, str]
+) -> None:
+    """The detail quotes the start of the value, enough to recognise it, not 10 kB of it."""
+    response = await client.get("/incidents", params=params)
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert len(detail) < 600, len(detail)
+    assert "…" in detail
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("path", "query", "parameter"),
+    [
+        ("/incidents", "categroy=death", "categroy"),
+        ("/incidents", "limit=5&bboxx=0,0,1,1", "bboxx"),
+        ("/corridors", "limit=5", "limit"),
+        ("/corridors/central-mediterranean/feature", "bbox=0,0,1,1", "bbox"),
+    ],
+)
+async def test_an_unknown_query_parameter_is_a_400_naming_the_known_ones(
+    client: httpx.AsyncClient, path: str, query: str, parameter: str
+) -> None:
+    """As OGC API Features asks: a typo must not silently answer for the unfiltered data."""
+    response = await client.get(f"{path}?{query}")
+    assert response.status_code == 400, response.text
+    problem = response.json()
+    assert problem["parameter"] == parameter
+    assert f"unknown query parameter '{parameter}'" in problem["detail"]
+    assert "datetime" in problem["detail"]  # every one of these paths takes datetime

@@ -145,6 +145,30 @@ async def test_unknown_path_and_method_are_problems(client: httpx.AsyncClient) -
     assert wrong_method.status_code == 405
     assert wrong_method.json()["status"] == 405
     assert "GET" in wrong_method.headers["allow"]
+    assert "HEAD" in wrong_method.headers["allow"]  # served wherever GET is (api.app.HeadAsGet)
+    # says what to do instead, not only the reason phrase again
+    assert wrong_method.json()["detail"] == "POST is not allowed here; use GET, HEAD"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("path", ["/healthz", "/incidents?limit=2", "/corridors", "/"])
+async def test_head_is_get_without_the_body(client: httpx.AsyncClient, path: str) -> None:
+    """RFC 9110 (9.1): a server MUST support HEAD wherever GET works; CORS already allows it.
+    Monitors probe /healthz with HEAD."""
+    get, head = await client.get(path), await client.head(path)
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert head.headers["content-length"] == get.headers["content-length"]
+    assert head.headers["x-request-id"]
+
+
+@pytest.mark.anyio
+async def test_head_errors_are_the_get_status_without_a_body(client: httpx.AsyncClient) -> None:
+    response = await client.head("/incidents?bbox=1,2")
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.content == b""
 
 
 @pytest.mark.anyio

@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 
-from api.deps import Conn, IntervalDep, SlugDep
+from api.deps import Conn, IntervalDep, SlugDep, query_parameters
 from api.errors import PROBLEM_JSON
 from api.links import GEOJSON, JSON, route_link, self_link
 from api.models import Corridor, CorridorFeature, CorridorList, CorridorTotals, Link, Problem
 from geo.repo import corridors as repo
 
-router = APIRouter(tags=["corridors"])
+router = APIRouter(tags=["corridors"], dependencies=[Depends(query_parameters)])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Invalid parameter."},
@@ -22,6 +23,14 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "No such corridor."},
 }
+
+
+class GeoJSONResponse(JSONResponse):
+    """Served as ``application/geo+json``, the type the ``alternate`` link announces."""
+
+    media_type = GEOJSON
+
+
 _DATETIME_NOTE = " With `datetime`, totals count only incidents whose event date is inside it."
 
 
@@ -70,7 +79,7 @@ def _corridor(request: Request, row: Any) -> Corridor:
     response_model=CorridorList,
     responses=_ERRORS,
 )
-def list_corridors(request: Request, conn: Conn, interval: IntervalDep) -> CorridorList:
+def list_corridors(request: Request, interval: IntervalDep, conn: Conn) -> CorridorList:
     items = [_corridor(request, row) for row in repo.list_corridors(conn, interval=interval)]
     return CorridorList(
         corridors=items,
@@ -89,7 +98,7 @@ def list_corridors(request: Request, conn: Conn, interval: IntervalDep) -> Corri
     response_model=Corridor,
     responses={**_ERRORS, **_NOT_FOUND},
 )
-def get_corridor(request: Request, conn: Conn, slug: SlugDep, interval: IntervalDep) -> Corridor:
+def get_corridor(request: Request, slug: SlugDep, interval: IntervalDep, conn: Conn) -> Corridor:
     return _corridor(request, repo.get_corridor(conn, slug=slug, interval=interval))
 
 
@@ -102,10 +111,11 @@ def get_corridor(request: Request, conn: Conn, slug: SlugDep, interval: Interval
         "as a GeoJSON Feature whose `bbox` is the outline's extent." + _DATETIME_NOTE
     ),
     response_model=CorridorFeature,
-    responses={200: {"content": {GEOJSON: {}}}, **_ERRORS, **_NOT_FOUND},
+    response_class=GeoJSONResponse,
+    responses={**_ERRORS, **_NOT_FOUND},
 )
 def get_corridor_feature(
-    request: Request, conn: Conn, slug: SlugDep, interval: IntervalDep
+    request: Request, slug: SlugDep, interval: IntervalDep, conn: Conn
 ) -> CorridorFeature:
     props = _corridor(request, repo.get_corridor(conn, slug=slug, interval=interval))
     geometry, bbox = repo.corridor_geometry(conn, slug=slug)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import UTC, datetime
 from operator import itemgetter
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from api.deps import (
     BBoxDep,
@@ -16,19 +15,20 @@ from api.deps import (
     Conn,
     CorridorDep,
     CountryDep,
+    IncidentIdDep,
     IntervalDep,
     MaxUncertaintyDep,
     PagingDep,
     PrecisionDep,
+    query_parameters,
 )
 from api.errors import PROBLEM_JSON
-from api.links import GEOJSON, page_links, self_link
+from api.links import GEOJSON, page_links, route_link
 from api.models import IncidentCollection, IncidentFeature, Problem
 from geo import h3index
 from geo.repo import incidents as repo
-from geo.repo.filters import parse_uuid
 
-router = APIRouter(tags=["incidents"])
+router = APIRouter(tags=["incidents"], dependencies=[Depends(query_parameters)])
 
 _PROPERTIES = (
     "date_precision", "category", "dead", "missing", "dead_and_missing", "survivors",
@@ -98,11 +98,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     ),
     response_model=IncidentCollection,
     response_class=Response,
-    responses={200: {"content": {GEOJSON: {}}}, **_ERRORS},
+    responses={200: {"model": IncidentCollection, "content": {GEOJSON: {}}}, **_ERRORS},
 )
 def list_incidents(
     request: Request,
-    conn: Conn,
     bbox: BBoxDep,
     interval: IntervalDep,
     categories: CategoriesDep,
@@ -111,6 +110,7 @@ def list_incidents(
     precision: PrecisionDep,
     max_uncertainty_m: MaxUncertaintyDep,
     paging: PagingDep,
+    conn: Conn,
 ) -> Response:
     flt = repo.IncidentFilter(
         bbox=bbox,
@@ -147,20 +147,18 @@ def list_incidents(
     response_model=IncidentFeature,
     response_class=Response,
     responses={
-        200: {"content": {GEOJSON: {}}},
+        200: {"model": IncidentFeature, "content": {GEOJSON: {}}},
         404: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "No such incident."},
         **_ERRORS,
     },
 )
-def get_incident(
-    request: Request,
-    conn: Conn,
-    id: Annotated[str, Path(description="Incident UUID.")],
-) -> Response:
-    ident: uuid.UUID = parse_uuid(id)
-    body = feature(repo.get_incident(conn, id=ident))
+def get_incident(request: Request, id: IncidentIdDep, conn: Conn) -> Response:
+    body = feature(repo.get_incident(conn, id=id))
     body["links"] = [
-        self_link(request, GEOJSON).model_dump(exclude_none=True),
+        # the feature's own id, whichever spelling or linked record's id was asked for
+        route_link(
+            request, "get_incident", "self", GEOJSON, "This incident", id=body["id"]
+        ).model_dump(exclude_none=True),
         {
             "href": str(request.url_for("list_incidents")),
             "rel": "collection",

@@ -23,6 +23,13 @@ CREDITS = [
 ]
 
 
+def _openapi_media_type(openapi_version: str) -> str:
+    """The type OGC API Common gives the service-desc link, naming the version served
+    (``3.1.0`` -> ``version=3.1``), not a hard-coded one."""
+    major_minor = ".".join(openapi_version.split(".")[:2])
+    return f"application/vnd.oai.openapi+json;version={major_minor}"
+
+
 @router.get(
     "/",
     name="landing",
@@ -42,7 +49,7 @@ def landing(request: Request) -> Landing:
             Link(href=str(request.url_for("swagger_ui_html")), rel="service-doc",
                  type="text/html", title="Interactive API documentation"),
             Link(href=str(request.url_for("openapi")), rel="service-desc",
-                 type="application/vnd.oai.openapi+json;version=3.0", title="OpenAPI definition"),
+                 type=_openapi_media_type(app.openapi_version), title="OpenAPI definition"),
             route_link(request, "list_incidents", "data", GEOJSON, "Incidents"),
             route_link(request, "list_corridors", "data", JSON, "Corridors"),
             route_link(request, "healthz", "status", JSON, "Service health"),

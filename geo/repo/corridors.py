@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from geo.db import load_sql
-from geo.errors import NotFound
+from geo.errors import NotFound, shown
 from geo.repo.filters import DateInterval
 
 Row = RowMapping  # read-only, name-keyed
@@ -42,7 +42,7 @@ def list_corridors(conn: Connection, *, interval: DateInterval | None = None) ->
 def get_corridor(conn: Connection, *, slug: str, interval: DateInterval | None = None) -> Row:
     rows = _query(conn, interval=interval, slug=slug)
     if not rows:
-        raise NotFound(f"no corridor with slug {slug!r}; see /corridors for the list")
+        raise NotFound(f"no corridor with slug {shown(slug)}; see /corridors for the list")
     return rows[0]
 
 
@@ -51,6 +51,6 @@ def corridor_geometry(conn: Connection, *, slug: str) -> tuple[dict[str, Any], l
     row = conn.execute(sa.text(load_sql("geo", "repo_corridor_geometry.sql")), {"slug": slug})
     found = row.first()
     if found is None:
-        raise NotFound(f"no corridor with slug {slug!r}; see /corridors for the list")
+        raise NotFound(f"no corridor with slug {shown(slug)}; see /corridors for the list")
     m = found._mapping
     return json.loads(m["geometry"]), [m["minx"], m["miny"], m["maxx"], m["maxy"]]

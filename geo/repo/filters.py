@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from geo.errors import InvalidInput
+from geo.errors import InvalidInput, shown
 
 CATEGORIES = ("death", "disappearance", "pushback", "violence", "detention", "other")
 # incidents.location_precision, finest first (docs/import.md, "Location precision").
@@ -24,6 +24,13 @@ AT_SEA = "at_sea"
 
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _ISO3 = re.compile(r"^[A-Z0-9]{3}$")
+# Plain ASCII decimals: float() alone also takes "1_0" (10) and non-ASCII digits.
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+# RFC 3339 (5.6) full-date and date-time; fromisoformat alone also takes ISO 8601's basic, week
+# and offset-less forms, and a date-time without an offset has no UTC day.
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2}))?", re.ASCII
+)
 _BBOX_HINT = "bbox must be minx,miny,maxx,maxy with -180<=x<=180, -90<=y<=90 and miny<=maxy"
 
 
@@ -53,20 +60,20 @@ def parse_bbox(text: str) -> BBox:
     >>> parse_bbox("170,-20,-170,-10").crosses_antimeridian
     True
     """
+    got = shown(text)
     parts = [p.strip() for p in text.split(",")]
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        raise InvalidInput(f"{_BBOX_HINT}; got {text!r}", parameter="bbox") from None
+    if not all(_NUMBER.fullmatch(p) for p in parts):
+        raise InvalidInput(f"{_BBOX_HINT}; got {got}", parameter="bbox")
+    values = [float(p) for p in parts]
     if len(values) != 4 or not all(math.isfinite(v) for v in values):
-        raise InvalidInput(f"{_BBOX_HINT}; got {text!r}", parameter="bbox")
+        raise InvalidInput(f"{_BBOX_HINT}; got {got}", parameter="bbox")
     minx, miny, maxx, maxy = values
     if not (-180 <= minx <= 180 and -180 <= maxx <= 180):
-        raise InvalidInput(f"{_BBOX_HINT}; longitude out of range in {text!r}", parameter="bbox")
+        raise InvalidInput(f"{_BBOX_HINT}; longitude out of range in {got}", parameter="bbox")
     if not (-90 <= miny <= 90 and -90 <= maxy <= 90):
-        raise InvalidInput(f"{_BBOX_HINT}; latitude out of range in {text!r}", parameter="bbox")
+        raise InvalidInput(f"{_BBOX_HINT}; latitude out of range in {got}", parameter="bbox")
     if miny > maxy:
-        raise InvalidInput(f"{_BBOX_HINT}; miny is greater than maxy in {text!r}", parameter="bbox")
+        raise InvalidInput(f"{_BBOX_HINT}; miny is greater than maxy in {got}", parameter="bbox")
     return BBox(minx, miny, maxx, maxy)
 
 
@@ -88,17 +95,29 @@ _DATETIME_HINT = (
 )
 
 
-def _parse_instant(text: str) -> date:
-    """A date, or a date-time reduced to its UTC calendar day (event dates are days)."""
+def _parse_instant(text: str) -> date | datetime:
+    """A date, or an RFC 3339 date-time as an aware UTC datetime."""
     try:
-        if "T" not in text.upper() and len(text) == 10:
+        if not _RFC3339.fullmatch(text):
+            raise ValueError(text)
+        if len(text) == 10:
             return date.fromisoformat(text)
-        value = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
-        raise InvalidInput(f"{_DATETIME_HINT}; got {text!r}", parameter="datetime") from None
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC)
-    return value.date()
+        # OverflowError: the UTC day is before 0001 or after 9999
+        return datetime.fromisoformat(text.replace("z", "Z")).astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise InvalidInput(f"{_DATETIME_HINT}; got {shown(text)}", parameter="datetime") from None
+
+
+def _day(instant: date | datetime) -> date:
+    """The UTC calendar day (event dates are days)."""
+    return instant.date() if isinstance(instant, datetime) else instant
+
+
+def _after(start: date | datetime, end: date | datetime) -> bool:
+    """Two date-times compare as instants; a date stands for its whole day."""
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        return start > end
+    return _day(start) > _day(end)
 
 
 def parse_datetime(text: str) -> DateInterval:
@@ -106,19 +125,19 @@ def parse_datetime(text: str) -> DateInterval:
     text = text.strip()
     if "/" not in text:
         if text in ("", ".."):
-            raise InvalidInput(f"{_DATETIME_HINT}; got {text!r}", parameter="datetime")
-        day = _parse_instant(text)
+            raise InvalidInput(f"{_DATETIME_HINT}; got {shown(text)}", parameter="datetime")
+        day = _day(_parse_instant(text))
         return DateInterval(day, day)
     pieces = text.split("/")
     if len(pieces) != 2:
-        raise InvalidInput(f"{_DATETIME_HINT}; got {text!r}", parameter="datetime")
+        raise InvalidInput(f"{_DATETIME_HINT}; got {shown(text)}", parameter="datetime")
     start, end = (None if p in ("", "..") else _parse_instant(p) for p in pieces)
-    if start and end and start > end:
+    if start is not None and end is not None and _after(start, end):
         raise InvalidInput(
-            f"datetime interval starts after it ends ({start} > {end}); got {text!r}",
+            f"datetime interval starts after it ends ({start} > {end}); got {shown(text)}",
             parameter="datetime",
         )
-    return DateInterval(start, end)
+    return DateInterval(_day(start) if start else None, _day(end) if end else None)
 
 
 def parse_categories(text: str) -> tuple[str, ...]:
@@ -138,7 +157,7 @@ def _parse_choices(text: str, allowed: tuple[str, ...], *, parameter: str) -> tu
     if not values or unknown:
         raise InvalidInput(
             f"{parameter} must be one or more of {', '.join(allowed)} (comma-separated); "
-            f"got {text!r}",
+            f"got {shown(text)}",
             parameter=parameter,
         )
     return values
@@ -146,13 +165,10 @@ def _parse_choices(text: str, allowed: tuple[str, ...], *, parameter: str) -> tu
 
 def parse_max_uncertainty(text: str) -> float:
     """A radius in metres, ≥ 0 (``max_uncertainty_m``)."""
-    try:
-        value = float(text.strip())
-    except ValueError:
-        value = math.nan
+    value = float(text) if _NUMBER.fullmatch(text.strip()) else math.nan
     if not math.isfinite(value) or value < 0:
         raise InvalidInput(
-            f"max_uncertainty_m must be a number of metres ≥ 0 (e.g. 5000); got {text!r}",
+            f"max_uncertainty_m must be a number of metres ≥ 0 (e.g. 5000); got {shown(text)}",
             parameter="max_uncertainty_m",
         )
     return value
@@ -163,7 +179,7 @@ def parse_slug(text: str, *, parameter: str = "corridor") -> str:
     if not _SLUG.match(text):
         raise InvalidInput(
             f"{parameter} must be a slug like 'central-mediterranean' (a-z, 0-9, single hyphens); "
-            f"got {text!r}",
+            f"got {shown(text)}",
             parameter=parameter,
         )
     return text
@@ -174,10 +190,10 @@ def parse_country(text: str) -> str:
     value = text.strip()
     if value.lower() == AT_SEA:
         return AT_SEA
-    if not _ISO3.match(value.upper()):
+    if not (value.isascii() and _ISO3.match(value.upper())):  # "ııı".upper() is "III"
         raise InvalidInput(
             f"country must be a three-letter country code (Natural Earth ADM0_A3, e.g. GRC, MEX) "
-            f"or 'at_sea'; got {text!r}",
+            f"or 'at_sea'; got {shown(text)}",
             parameter="country",
         )
     return value.upper()
@@ -188,7 +204,8 @@ def parse_uuid(text: str, *, parameter: str = "id") -> uuid.UUID:
         return uuid.UUID(text)
     except ValueError:
         raise InvalidInput(
-            f"{parameter} must be a UUID like 3f2b8a52-1c4e-4d6a-9b1f-0a1b2c3d4e5f; got {text!r}",
+            f"{parameter} must be a UUID like 3f2b8a52-1c4e-4d6a-9b1f-0a1b2c3d4e5f; "
+            f"got {shown(text)}",
             parameter=parameter,
         ) from None
 
@@ -213,6 +230,8 @@ class Cursor:
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
             day, ident = json.loads(raw)
+            if not isinstance(ident, str):  # uuid.UUID(123) is an AttributeError, not ValueError
+                raise TypeError(ident)
             return cls(date.fromisoformat(day) if day is not None else None, uuid.UUID(ident))
         except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
             raise InvalidInput(

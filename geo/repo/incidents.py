@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo.db import load_sql, sql
-from geo.errors import InvalidInput, NotFound
+from geo.errors import InvalidInput, NotFound, shown
 from geo.repo.filters import BBox, Cursor, DateInterval
 
 Row = Mapping[str, Any]
@@ -88,7 +88,7 @@ def corridor_id(conn: Connection, slug: str) -> int:
         known = conn.execute(sa.text("SELECT slug FROM corridors ORDER BY slug")).scalars().all()
         hint = ", ".join(known) if known else "none loaded"
         raise InvalidInput(
-            f"unknown corridor {slug!r}; known corridors: {hint} (see /corridors)",
+            f"unknown corridor {shown(slug)}; known corridors: {hint} (see /corridors)",
             parameter="corridor",
         )
     return int(ident)
