@@ -191,3 +191,16 @@ def test_stage_columns_match_the_staging_sql() -> None:
     body = stage_sql.split("(", 1)[1]
     names = [line.split()[0] for line in body.splitlines() if line.strip() and line[:4] == "    "]
     assert tuple(names) == (*STAGE_COLUMNS, "row_hash")  # the hash ends every staged line
+
+
+def test_a_quote_never_closed_fails_the_file_naming_the_line(tmp_path: Path) -> None:
+    header = SAMPLE_OLD.read_text(encoding="utf-8").splitlines()[0]
+    path = tmp_path / "unclosed.csv"
+    path.write_text(f'{header}\nNorth Africa,"never closed\n' + "x" * 200_000 + "\n")
+    with pytest.raises(SetupError, match="not readable as CSV at line 3: field larger"):
+        _read_mmp(path)
+    log = tmp_path / "log.csv"
+    log.write_text('Date,Group size\n2021-01-01,3\n2021-01-02,"4\n' + "x" * 200_000 + "\n")
+    mapping = csvmap.parse_mapping(_mapping())
+    with pytest.raises(SetupError, match="not readable as CSV at line 4: field larger"):
+        list(csvmap.read(log, "utf-8", Issues(), mapping).rows)

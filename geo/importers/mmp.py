@@ -28,6 +28,7 @@ from geo.importers.base import (
     RowError,
     SetupError,
     count,
+    csv_checked,
     fit,
 )
 from geo.importers.location import SOURCE_DEFAULT_M, Inferred, text_decimals
@@ -138,7 +139,9 @@ def read(
     layout, fields = detect(rows.header)
     if keys is None:
         keys = NaturalKeys()
-    staged = _rows(rows, layout, fields, issues, copy_text, line_offset, keys)
+    staged = csv_checked(
+        _rows(rows, layout, fields, issues, copy_text, line_offset, keys), rows.reader, line_offset
+    )
     return Parsed(layout, rows.header, staged, copy_text)
 
 
