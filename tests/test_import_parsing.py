@@ -204,3 +204,16 @@ def test_a_quote_never_closed_fails_the_file_naming_the_line(tmp_path: Path) -> 
     mapping = csvmap.parse_mapping(_mapping())
     with pytest.raises(SetupError, match="not readable as CSV at line 4: field larger"):
         list(csvmap.read(log, "utf-8", Issues(), mapping).rows)
+
+
+def test_a_column_read_twice_in_the_header_fails_the_file(tmp_path: Path) -> None:
+    lines = SAMPLE_OLD.read_text(encoding="utf-8").splitlines()[:2]
+    path = tmp_path / "twice.csv"
+    path.write_text(f"{lines[0]},Number Dead,Unused,Unused\n{lines[1]},5,,\n")
+    with pytest.raises(SetupError, match="more than one column named 'Number Dead'"):
+        _read_mmp(path)
+    log = tmp_path / "log.csv"
+    log.write_text("Date,Group size,Group size,Note,Note\n2021-01-01,3,30,,\n")
+    mapping = csvmap.parse_mapping(_mapping())
+    with pytest.raises(SetupError, match="more than one column named 'Group size'"):
+        csvmap.read(log, "utf-8", Issues(), mapping)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -270,6 +271,19 @@ def csv_checked(rows: Iterable[T], reader: Any, line_offset: int = 0) -> Iterato
         yield from rows
     except csv.Error as exc:
         raise csv_failure(exc, reader.line_num + line_offset) from None
+
+
+def check_unique(header: list[str], used: Iterable[str], key: Callable[[str], str] = str) -> None:
+    """``SetupError`` when a column the import reads is in the header more than once: which of
+    them holds the data would be a guess."""
+    seen = Counter(key(h) for h in header)
+    repeated = sorted({c for c in used if seen[key(c)] > 1})
+    if repeated:
+        raise SetupError(
+            "the header has more than one column named "
+            + ", ".join(repr(c) for c in repeated)
+            + "; rename or remove the extra one"
+        )
 
 
 def fit(cells: list[str], width: int, row: int, issues: Issues) -> list[str]:

@@ -28,6 +28,7 @@ from geo.importers.base import (
     Parsed,
     RowError,
     SetupError,
+    check_unique,
     count,
     fit,
 )
@@ -193,6 +194,7 @@ def read(path: Path, encoding: str, issues: Issues, mapping: Mapping) -> Parsed:
             f"the file has no column {', '.join(absent)}; its columns are: "
             + ", ".join(repr(h) for h in rows.header)
         )
+    check_unique(rows.header, wanted.values())
     cols = {target: index[col] for target, col in mapping.columns.items()}
     id_index = index[mapping.id_column] if mapping.id_column else -1
     return Parsed(mapping.layout, rows.header, _rows(rows, cols, id_index, mapping, issues))

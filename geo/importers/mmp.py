@@ -27,6 +27,7 @@ from geo.importers.base import (
     Parsed,
     RowError,
     SetupError,
+    check_unique,
     count,
     csv_checked,
     fit,
@@ -103,14 +104,11 @@ def detect(header: list[str]) -> tuple[str, dict[str, int]]:
     for layout, columns in LAYOUTS.items():
         missing = [col for col in columns.values() if _norm(col) not in index]
         if not missing:
-            fields = {f: index[_norm(col)] for f, col in columns.items()}
+            used = dict(columns)
             if layout == "mmp-current":
-                fields |= {
-                    f: index[_norm(col)]
-                    for f, col in CURRENT_OPTIONAL.items()
-                    if _norm(col) in index
-                }
-            return layout, fields
+                used |= {f: col for f, col in CURRENT_OPTIONAL.items() if _norm(col) in index}
+            check_unique(header, used.values(), _norm)
+            return layout, {f: index[_norm(col)] for f, col in used.items()}
         if best is None or len(missing) < best[0]:
             best = (len(missing), layout, missing)
     assert best is not None
