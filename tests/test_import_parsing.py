@@ -217,3 +217,14 @@ def test_a_column_read_twice_in_the_header_fails_the_file(tmp_path: Path) -> Non
     mapping = csvmap.parse_mapping(_mapping())
     with pytest.raises(SetupError, match="more than one column named 'Group size'"):
         csvmap.read(log, "utf-8", Issues(), mapping)
+
+
+def test_a_null_id_is_no_id_not_an_id_shared_by_every_such_row(tmp_path: Path) -> None:
+    log = tmp_path / "log.csv"
+    log.write_text("ID,Date,Group size\nNULL,2021-01-01,3\nNULL,2021-01-02,4\nN/A,2021-01-03,5\n")
+    mapping = csvmap.parse_mapping(_mapping(id_column="ID"))
+    issues = Issues()
+    rows = list(csvmap.read(log, "utf-8", issues, mapping).rows)
+    assert issues.rejections == []
+    keys = [row[STAGE_COLUMNS.index("source_id")] for row in rows]
+    assert len(set(keys)) == 3 and not {"NULL", "N/A"} & set(keys)

@@ -260,7 +260,7 @@ def _rows(
             for name in TEXT_FIELDS:
                 values[name] = get(name)
             ident = cells[id_index].strip() if id_index >= 0 else ""
-            if ident:
+            if ident and ident not in NULL_TEXT:  # "NULL", "N/A": no id, as in any other cell
                 source_id = keys.from_id(
                     ident, row, label=str(mapping.id_column), kind="duplicate id"
                 )
