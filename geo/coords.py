@@ -16,7 +16,18 @@ NONE_MARKERS = frozenset({"", "0", "null", "none", "n/a", "na", "nan", "-", "unk
 
 
 class CoordinateError(ValueError):
-    """Text that claims to be a coordinate but is not a usable one."""
+    """Text that claims to be a coordinate but is not a usable one.
+
+    The reason echoes at most two decimals of any number (about 1 km): reasons are printed,
+    logged and kept in ``import_runs``, and where a person died or was pushed back is sensitive.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(_FINE_DECIMALS.sub(r"\1…", reason))
+
+
+# A number's decimals past the second, cut from the reasons above.
+_FINE_DECIMALS = re.compile(r"(\d[.,]\d\d)\d+")
 
 
 _NUM = r"\d+(?:[.,]\d+)?"

@@ -125,3 +125,20 @@ def test_every_labelled_coordinate_parses_as_written_by_hand() -> None:
         if not ok:
             wrong.append((row["text"], row["expect"], row["lon"], row["lat"], row["error"], got))
     assert not wrong, wrong
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("16.974168912, 7.986535123, 100", "'16.97…, 7.98…, 100'"),
+        ("110.366453, 31.650259", "latitude 110.36… out of range"),
+        ("31,650277777; 190,366388888", "longitude 190.36…"),
+        ("31.650259N 32.123456N", "'31.65…N 32.12…N'"),
+    ],
+)
+def test_reasons_echo_no_more_than_two_decimals(text: str, shown: str) -> None:
+    """Reasons are printed and stored with the run: a precise place is sensitive."""
+    with pytest.raises(CoordinateError) as caught:
+        parse_point(text)
+    assert shown in str(caught.value)
+    assert "9741" not in str(caught.value) and "3664" not in str(caught.value)
