@@ -186,3 +186,13 @@ def test_unknown_header_is_a_failed_run_naming_missing_columns(conn: Connection)
     ).one()
     assert run.status == "failed" and run.error == report.error
     assert conn.execute(sa.text("SELECT count(*) FROM incidents")).scalar_one() == before
+
+
+def test_a_utf16_file_fails_saying_so(conn: Connection, tmp_path: Path) -> None:
+    """Not "the header matches no known layout" after reading it as Windows-1252."""
+    path = tmp_path / "unicode_text.csv"
+    path.write_bytes(SAMPLE_OLD.read_text(encoding="utf-8")[:4000].encode("utf-16"))
+    report = run_import(conn, importer="mmp", path=path)
+    assert report.status == "failed"
+    assert report.error and report.error.startswith("the file is UTF-16 text")
+    assert report.warnings == []

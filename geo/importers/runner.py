@@ -26,7 +26,7 @@ from geo.enrich import lookup_points
 from geo.importers.base import STAGE_COLUMNS, Issues, Parsed, SetupError
 from geo.importers.geocoding import Geocoder, RowGeocoder
 from geo.importers.stage import PartReader, open_rows
-from geo.importers.text import open_text, sniff
+from geo.importers.text import UTF16_ERROR, open_text, sniff
 from geo.report import ImportReport
 
 log = logging.getLogger(__name__)
@@ -335,6 +335,8 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
     if plan.setup_error is not None:
         raise plan.setup_error
     assert plan.read is not None and report.run_id is not None
+    if encoding == "utf-16":
+        raise SetupError(UTF16_ERROR)
     if encoding == "windows-1252":
         issues.warn(
             None, "file", "not valid UTF-8; read as Windows-1252/Latin-1", "decoded as Windows-1252"
