@@ -171,6 +171,7 @@ def _mapping(**overrides: Any) -> dict[str, Any]:
         ({"constants": {}}, "set a category"),
         ({"constants": {"category": "bad"}}, "category 'bad' is not one of"),
         ({"constants": {"category": "pushback", "pushed_to": "Bosnia"}}, "ISO3"),
+        ({"date_format": "%d/%Q/%Y"}, "'date_format' '%d/%Q/%Y' is not a strptime format"),
     ],
 )
 def test_mapping_errors_say_what_to_fix(overrides: dict[str, Any], message: str) -> None:

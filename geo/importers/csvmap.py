@@ -6,6 +6,7 @@ not have and contradictory settings are errors that name the fix.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import tomllib
@@ -165,6 +166,10 @@ def parse_mapping(data: dict[str, Any], name: str = "mapping") -> Mapping:
             problems.append(f"'{key}' must be a string")
     if isinstance(data.get("delimiter"), str) and len(data["delimiter"]) != 1:
         problems.append("'delimiter' must be one character")
+    if isinstance(data.get("date_format"), str) and not _date_format_ok(data["date_format"]):
+        problems.append(
+            f"'date_format' {data['date_format']!r} is not a strptime format (e.g. '%d/%m/%Y')"
+        )
     if problems:
         raise SetupError(f"mapping {name}: " + "; ".join(problems))
     return Mapping(
@@ -176,6 +181,15 @@ def parse_mapping(data: dict[str, Any], name: str = "mapping") -> Mapping:
         delimiter=data.get("delimiter", ","),
         list_separator=data.get("list_separator", ";"),
     )
+
+
+def _date_format_ok(fmt: str) -> bool:
+    """Whether strptime takes ``fmt`` (a bad directive would reject every row as a bad date)."""
+    try:
+        dt.datetime.strptime(dt.date(2021, 12, 31).strftime(fmt), fmt)
+    except ValueError:
+        return False
+    return True
 
 
 def _list(names: frozenset[str]) -> str:
