@@ -70,7 +70,7 @@ def _point_feature(properties: dict[str, object], fid: str | None = None) -> dic
     return feature
 
 
-def test_a_nul_or_nan_in_properties_rejects_that_feature_not_the_file(
+def test_properties_the_database_cannot_store_reject_that_feature_not_the_file(
     conn: Connection, tmp_path: Path
 ) -> None:
     path = tmp_path / "nul.geojson"
@@ -79,6 +79,7 @@ def test_a_nul_or_nan_in_properties_rejects_that_feature_not_the_file(
         _point_feature({"note": float("nan")}),
         _point_feature({}, fid="x\x00y"),
         _point_feature({"note": "a literal \\u0000 is text"}),
+        _point_feature({"location_text": "half a pair \ud800"}),
     ]
     path.write_text(json.dumps(_collection(features)))
     report = run_import(conn, importer="geojson", path=path, source="test-nul")
@@ -88,8 +89,9 @@ def test_a_nul_or_nan_in_properties_rejects_that_feature_not_the_file(
         0: "properties contain a NUL character",
         1: "properties contain NaN or Infinity",
         2: "properties contain a NUL character",
+        4: "properties contain an invalid character (a lone surrogate escape)",
     }
-    assert (report.inserted, report.rows_read) == (1, 4)
+    assert (report.inserted, report.rows_read) == (1, 5)
 
 
 def test_unusable_json_and_a_projected_crs_fail_with_a_clear_error(

@@ -76,13 +76,20 @@ def _rows(features: list[Any], issues: Issues) -> Iterator[list[Any]]:
 def _raw_json(props: dict[str, Any], ident: Any) -> str:
     """The properties as JSON text for ``raw``; ``RowError`` for what PostgreSQL refuses to
     store and would fail the whole import with: NaN or Infinity (not JSON), a NUL character
-    in a property or the feature's id."""
+    or a lone surrogate in a property or the feature's id."""
     try:
         text = json.dumps(props, ensure_ascii=False, sort_keys=True, default=str, allow_nan=False)
     except ValueError:
         raise RowError("properties contain NaN or Infinity", "bad properties") from None
     if _NUL_ESCAPE.search(text) or "\x00" in str(ident):
         raise RowError("properties contain a NUL character", "control characters (NUL)")
+    try:
+        (text + str(ident)).encode()
+    except UnicodeEncodeError:  # JSON can escape half of a UTF-16 pair, UTF-8 cannot hold it
+        raise RowError(
+            "properties contain an invalid character (a lone surrogate escape)",
+            "invalid characters",
+        ) from None
     return text.replace(LIST_SEP, " ")
 
 
