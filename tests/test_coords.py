@@ -142,3 +142,9 @@ def test_reasons_echo_no_more_than_two_decimals(text: str, shown: str) -> None:
         parse_point(text)
     assert shown in str(caught.value)
     assert "9741" not in str(caught.value) and "3664" not in str(caught.value)
+
+
+def test_a_value_nearer_to_zero_than_postgres_computes_with_is_zero() -> None:
+    assert parse_point("1e-320, 5e-324") == (0.0, 0.0)
+    assert point_from_geojson({"type": "Point", "coordinates": [5e-324, 45.1]}) == (0.0, 45.1)
+    assert parse_point("-0.0, 0.5") == (0.5, -0.0)  # unchanged: no new row_hash for old rows

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from geo import h3index
-from geo.coords import CoordinateError, parse_point
+from geo.coords import TINY, CoordinateError, parse_point
 from geo.dates import DateError, parse_day, year_month
 from geo.importers import copytext, split
 from geo.importers.base import (
@@ -273,6 +273,8 @@ def _rows(
                 lat, lon = float(a), float(b)
                 if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
                     raise ValueError  # NaN or out of range: let parse_point say which
+                if 0.0 < abs(lat) < TINY or 0.0 < abs(lon) < TINY:
+                    raise ValueError  # parse_point reads it as 0
                 point: tuple[float, float] | None = (lon, lat)
                 a, b = a.rstrip("0 "), b.rstrip("0 ")  # trailing zeros are padding
                 da = len(a) - a.find(".") - 1 if "." in a else 0
