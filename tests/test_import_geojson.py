@@ -115,3 +115,18 @@ def test_unusable_json_and_a_projected_crs_fail_with_a_clear_error(
     crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
     wgs84.write_text(json.dumps(_collection([_point_feature({})], crs=crs)))
     assert run_import(conn, importer="geojson", path=wgs84).inserted == 1
+
+
+def test_reported_date_is_read_like_the_csv_importer_does(conn: Connection, tmp_path: Path) -> None:
+    path = tmp_path / "reported.geojson"
+    features = [
+        _point_feature({"reported_date": "2020-01-05"}, fid="R-1"),
+        _point_feature({"reported_date": "2020-02-30"}, fid="R-2"),
+    ]
+    path.write_text(json.dumps(_collection(features)))
+    report = run_import(conn, importer="geojson", path=path, source="test-reported")
+    assert [(r["row"], r["kind"]) for r in report.rejections] == [(1, "bad date")]
+    stored = conn.execute(
+        sa.text("SELECT reported_date::text FROM incidents WHERE source = 'test-reported'")
+    ).scalar_one()
+    assert stored == "2020-01-05"

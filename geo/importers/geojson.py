@@ -133,6 +133,8 @@ def _feature(
         raise RowError("no event_date", "no date")
     try:
         event_date = parse_day(date_text)
+        reported_text = get("reported_date")
+        reported = parse_day(reported_text) if reported_text else None
     except DateError as exc:
         raise RowError(str(exc), "bad date") from None
     lists = {}
@@ -159,7 +161,7 @@ def _feature(
         cell = h3index.cell(*point, res)
     texts = {name: get(name) for name in TEXT_FIELDS}
     return [
-        row, source_id, texts["incident_type"], category, event_date, "day", None,
+        row, source_id, texts["incident_type"], category, event_date, "day", reported,
         people["dead"], people["missing"], people["survivors"], people["injured"],
         people["pushed_back"], people["women"], people["men"], people["children"],
         texts["cause"], texts["location_text"], texts["region_text"], texts["route_text"],
