@@ -10,7 +10,7 @@ import pytest
 
 from geo.dates import DateError, parse_day, year_month
 from geo.importers import csvmap, mmp
-from geo.importers.base import STAGE_COLUMNS, Issues, SetupError
+from geo.importers.base import STAGE_COLUMNS, Issues, SetupError, count
 from geo.importers.text import decode, fix_mojibake, open_text, sniff
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -229,3 +229,10 @@ def test_a_null_id_is_no_id_not_an_id_shared_by_every_such_row(tmp_path: Path) -
     assert issues.rejections == []
     keys = [row[STAGE_COLUMNS.index("source_id")] for row in rows]
     assert len(set(keys)) == 3 and not {"NULL", "N/A"} & set(keys)
+
+
+@pytest.mark.parametrize("text", ["1,234", "1\u00a0234", "1\u202f234"])
+def test_thousands_separators_spreadsheets_write_are_removed_with_a_warning(text: str) -> None:
+    issues = Issues()
+    assert count(text, "dead", 5, issues, strict=True) == 1234
+    assert [w["kind"] for w in issues.warnings] == ["thousands separator removed"]

@@ -186,7 +186,8 @@ class Parsed:
 MISSING = object()
 INTS: dict[str, Any] = {str(i): i for i in range(10_000)}
 INTS.update(dict.fromkeys(NULL_TEXT))
-_THOUSANDS = re.compile(r"^\d{1,3}(?:[,.' ]\d{3})+$")
+# "1,234", "1'234", "1 234"; French spreadsheets separate with a (narrow) no-break space.
+_THOUSANDS = re.compile(r"^\d{1,3}(?:[,.' \u00a0\u202f]\d{3})+$")
 
 
 def count(text: str, name: str, row: int, issues: Issues, *, strict: bool) -> int | None:
