@@ -239,7 +239,10 @@ def _record_failure(
     report.status = "failed"
     report.error = _describe(error)
     report.inserted = report.updated = report.unchanged = 0
-    if not isinstance(error, SetupError):
+    if isinstance(error, sa.exc.DBAPIError | psycopg.Error):
+        # Not the server's DETAIL: it can be the failing row, with its place to the last digit.
+        log.error("import of %s failed: %s", report.file, report.error)
+    elif not isinstance(error, SetupError):
         log.error("import of %s failed", report.file, exc_info=error)
     try:
         with begin() as conn:
