@@ -171,6 +171,8 @@ def _mapping(**overrides: Any) -> dict[str, Any]:
         ({"constants": {}}, "set a category"),
         ({"constants": {"category": "bad"}}, "category 'bad' is not one of"),
         ({"constants": {"category": "pushback", "pushed_to": "Bosnia"}}, "ISO3"),
+        ({"constants": {"category": "pushback", "dead": True}}, "dead must be a whole number"),
+        ({"constants": {"category": "pushback", "dead": 10**7}}, "from 0 to 1000000"),
         ({"date_format": "%d/%Q/%Y"}, "'date_format' '%d/%Q/%Y' is not a strptime format"),
     ],
 )

@@ -22,6 +22,7 @@ from geo.importers.base import (
     CATEGORIES,
     COUNT_FIELDS,
     LIST_SEP,
+    MAX_COUNT,
     NULL_TEXT,
     CsvRows,
     Issues,
@@ -147,8 +148,10 @@ def parse_mapping(data: dict[str, Any], name: str = "mapping") -> Mapping:
         problems.append(f"[constants] category {category!r} is not one of {_list(CATEGORIES)}")
     for key in COUNT_FIELDS:
         value = constants.get(key)
-        if value is not None and (not isinstance(value, int) or value < 0):
-            problems.append(f"[constants] {key} must be a whole number ≥ 0")
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT
+        ):  # else every row would be rejected, or the count left empty, for it
+            problems.append(f"[constants] {key} must be a whole number from 0 to {MAX_COUNT}")
     for key in COUNTRY_FIELDS:
         value = constants.get(key)
         if value is not None and not (isinstance(value, str) and _ISO3.match(value)):
