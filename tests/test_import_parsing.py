@@ -238,3 +238,28 @@ def test_thousands_separators_spreadsheets_write_are_removed_with_a_warning(text
     issues = Issues()
     assert count(text, "dead", 5, issues, strict=True) == 1234
     assert [w["kind"] for w in issues.warnings] == ["thousands separator removed"]
+
+
+def test_lat_lon_in_the_latitude_column_is_read_as_a_pair_with_a_warning(tmp_path: Path) -> None:
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "Date,Group size,Lat,Lon\n"
+        '2021-01-01,3,"45.185, 15.805",\n'
+        "2021-01-02,4,,45.185;15.805\n"
+        '2021-01-03,5,"45,18",\n'
+    )
+    mapping = csvmap.parse_mapping(
+        _mapping(columns={**_mapping()["columns"], "lat": "Lat", "lon": "Lon"})
+    )
+    issues = Issues()
+    rows = [
+        dict(zip(STAGE_COLUMNS, r, strict=True))
+        for r in csvmap.read(log, "utf-8", issues, mapping).rows
+    ]
+    assert [(r["lon"], r["lat"], r["uncertainty_m"]) for r in rows] == [
+        (15.805, 45.185, 1000.0)
+    ] * 2
+    assert [w["kind"] for w in issues.warnings] == ["lat, lon in one field"] * 2
+    assert issues.rejections == [
+        {"row": 4, "reason": "only one of latitude/longitude given", "kind": "bad coordinates"}
+    ]

@@ -358,10 +358,10 @@ def _getter(cells: list[str], cols: dict[str, int], const: dict[str, Any]) -> Ge
 def _point(get: Getter, row: int, issues: Issues) -> tuple[float, float] | None:
     lat, lon = get("lat"), get("lon")
     try:
-        if lat is not None or lon is not None:
-            if lat is None or lon is None:
-                raise RowError("only one of latitude/longitude given", "bad coordinates")
+        if lat is not None and lon is not None:
             point = parse_point(f"{lat}; {lon}")
+        elif lat is not None or lon is not None:
+            point = _pair_in_one(lat or lon or "", row, issues)
         else:
             point = parse_point(get("coordinates"))
     except CoordinateError as exc:
@@ -371,9 +371,21 @@ def _point(get: Getter, row: int, issues: Issues) -> tuple[float, float] | None:
     return point
 
 
+def _pair_in_one(text: str, row: int, issues: Issues) -> tuple[float, float] | None:
+    """``lat, lon`` written in the latitude (or longitude) column, the other one empty: the
+    pair, with a warning. Only with decimal points: ``45,18`` may be one decimal-comma number."""
+    if "." not in text or text_decimals(text) is None:
+        raise RowError("only one of latitude/longitude given", "bad coordinates")
+    point = parse_point(text)
+    issues.warn(
+        row, "coordinates", "latitude and longitude read from one cell", "lat, lon in one field"
+    )
+    return point
+
+
 def _decimals(get: Getter) -> int | None:
     """Decimals of the coordinates as written (``None`` for DMS and other notations)."""
     lat, lon = get("lat"), get("lon")
     if lat is not None and lon is not None:
         return text_decimals(f"{lat}, {lon}")
-    return text_decimals(get("coordinates"))
+    return text_decimals(lat or lon or get("coordinates"))  # one cell: a pair, or no point
