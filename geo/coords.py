@@ -12,11 +12,23 @@ import json
 import math
 import re
 
+TINY = 1e-9  # degrees (0.1 mm): a coordinate nearer to 0 is read as 0
 NONE_MARKERS = frozenset({"", "0", "null", "none", "n/a", "na", "nan", "-", "unknown", "?"})
 
 
 class CoordinateError(ValueError):
-    """Text that claims to be a coordinate but is not a usable one."""
+    """Text that claims to be a coordinate but is not a usable one.
+
+    The reason echoes at most two decimals of any number (about 1 km): reasons are printed,
+    logged and kept in ``import_runs``, and where a person died or was pushed back is sensitive.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(_FINE_DECIMALS.sub(r"\1…", reason))
+
+
+# A number's decimals past the second, cut from the reasons above.
+_FINE_DECIMALS = re.compile(r"(\d[.,]\d\d)\d+")
 
 
 _NUM = r"\d+(?:[.,]\d+)?"
@@ -38,13 +50,18 @@ _QUOTES = str.maketrans({"′": "'", "’": "'", "‘": "'", "″": '"', "”": 
 
 
 def check_range(lon: float, lat: float) -> tuple[float, float]:
-    """The point itself, or why it is not a point on Earth."""
+    """The point itself, or why it is not a point on Earth. A value nearer to 0 than ``TINY``
+    is 0: PostgreSQL's float arithmetic fails on such values (underflow), failing the import."""
     if not (math.isfinite(lon) and math.isfinite(lat)):
         raise CoordinateError("coordinate is not a finite number")
     if not -90.0 <= lat <= 90.0:
         raise CoordinateError(f"latitude {lat:g} out of range [-90, 90]")
     if not -180.0 <= lon <= 180.0:
         raise CoordinateError(f"longitude {lon:g} out of range [-180, 180]")
+    if 0.0 < abs(lon) < TINY:
+        lon = 0.0
+    if 0.0 < abs(lat) < TINY:
+        lat = 0.0
     return lon, lat
 
 

@@ -125,3 +125,26 @@ def test_every_labelled_coordinate_parses_as_written_by_hand() -> None:
         if not ok:
             wrong.append((row["text"], row["expect"], row["lon"], row["lat"], row["error"], got))
     assert not wrong, wrong
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("16.974168912, 7.986535123, 100", "'16.97…, 7.98…, 100'"),
+        ("110.366453, 31.650259", "latitude 110.36… out of range"),
+        ("31,650277777; 190,366388888", "longitude 190.36…"),
+        ("31.650259N 32.123456N", "'31.65…N 32.12…N'"),
+    ],
+)
+def test_reasons_echo_no_more_than_two_decimals(text: str, shown: str) -> None:
+    """Reasons are printed and stored with the run: a precise place is sensitive."""
+    with pytest.raises(CoordinateError) as caught:
+        parse_point(text)
+    assert shown in str(caught.value)
+    assert "9741" not in str(caught.value) and "3664" not in str(caught.value)
+
+
+def test_a_value_nearer_to_zero_than_postgres_computes_with_is_zero() -> None:
+    assert parse_point("1e-320, 5e-324") == (0.0, 0.0)
+    assert point_from_geojson({"type": "Point", "coordinates": [5e-324, 45.1]}) == (0.0, 45.1)
+    assert parse_point("-0.0, 0.5") == (0.5, -0.0)  # unchanged: no new row_hash for old rows

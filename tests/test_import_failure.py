@@ -8,6 +8,7 @@ the COPY is streaming).
 from __future__ import annotations
 
 import csv
+import logging
 import threading
 import time
 from pathlib import Path
@@ -48,6 +49,21 @@ def test_row_refused_by_the_database_rolls_back_the_whole_file(conn: Connection)
         {"r": report.run_id},
     ).one()
     assert run.status == "failed" and "test_dead_cap" in run.error and run.finished_at
+
+
+def test_a_row_the_database_refuses_is_not_logged(
+    conn: Connection, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server's DETAIL is the failing row (its point as WKB, its text): one line is logged."""
+    conn.execute(
+        sa.text("ALTER TABLE incidents ADD CONSTRAINT test_dead_cap CHECK (dead < 500) NOT VALID")
+    )
+    with caplog.at_level(logging.ERROR, logger="geo.importers.runner"):
+        report = run_import(conn, importer="mmp", path=FIXTURES / "mmp_constraint.csv")
+    assert report.status == "failed"
+    logged = " ".join(r.getMessage() + str(r.exc_info) + str(r.exc_text) for r in caplog.records)
+    assert "test_dead_cap" in logged
+    assert "Failing row" not in logged and "constraint row two" not in logged
 
 
 def _big_file(tmp_path: Path, copies: int) -> Path:

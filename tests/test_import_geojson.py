@@ -53,3 +53,80 @@ def test_source_defaults_to_file_stem_and_not_a_collection_fails(
     failed = run_import(conn, importer="geojson", path=bad)
     assert failed.status == "failed"
     assert failed.error == "not a GeoJSON FeatureCollection"
+
+
+def _collection(features: list[dict[str, object]], **extra: object) -> dict[str, object]:
+    return {"type": "FeatureCollection", **extra, "features": features}
+
+
+def _point_feature(properties: dict[str, object], fid: str | None = None) -> dict[str, object]:
+    feature: dict[str, object] = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [15.5, 45.1]},
+        "properties": {"event_date": "2020-01-02", "category": "death", **properties},
+    }
+    if fid is not None:
+        feature["id"] = fid
+    return feature
+
+
+def test_properties_the_database_cannot_store_reject_that_feature_not_the_file(
+    conn: Connection, tmp_path: Path
+) -> None:
+    path = tmp_path / "nul.geojson"
+    features = [
+        _point_feature({"location_text": "a\x00b"}),
+        _point_feature({"note": float("nan")}),
+        _point_feature({}, fid="x\x00y"),
+        _point_feature({"note": "a literal \\u0000 is text"}),
+        _point_feature({"location_text": "half a pair \ud800"}),
+    ]
+    path.write_text(json.dumps(_collection(features)))
+    report = run_import(conn, importer="geojson", path=path, source="test-nul")
+    assert report.status == "succeeded", report.error
+    reasons = {r["row"]: r["reason"] for r in report.rejections}
+    assert reasons == {
+        0: "properties contain a NUL character",
+        1: "properties contain NaN or Infinity",
+        2: "properties contain a NUL character",
+        4: "properties contain an invalid character (a lone surrogate escape)",
+    }
+    assert (report.inserted, report.rows_read) == (1, 5)
+
+
+def test_unusable_json_and_a_projected_crs_fail_with_a_clear_error(
+    conn: Connection, tmp_path: Path
+) -> None:
+    cases = {
+        "deep.geojson": "[" * 100_000 + "]" * 100_000,
+        "bigint.geojson": '{"type": "FeatureCollection", "features": [' + "9" * 5000 + "]}",
+    }
+    for name, text in cases.items():
+        (tmp_path / name).write_text(text)
+        failed = run_import(conn, importer="geojson", path=tmp_path / name)
+        assert failed.status == "failed" and failed.error.startswith("not valid JSON"), name
+    projected = tmp_path / "mercator.geojson"
+    crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}}
+    projected.write_text(json.dumps(_collection([_point_feature({})], crs=crs)))
+    failed = run_import(conn, importer="geojson", path=projected)
+    assert failed.status == "failed"
+    assert "EPSG::3857" in failed.error and "WGS 84" in failed.error
+    wgs84 = tmp_path / "wgs84.geojson"
+    crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
+    wgs84.write_text(json.dumps(_collection([_point_feature({})], crs=crs)))
+    assert run_import(conn, importer="geojson", path=wgs84).inserted == 1
+
+
+def test_reported_date_is_read_like_the_csv_importer_does(conn: Connection, tmp_path: Path) -> None:
+    path = tmp_path / "reported.geojson"
+    features = [
+        _point_feature({"reported_date": "2020-01-05"}, fid="R-1"),
+        _point_feature({"reported_date": "2020-02-30"}, fid="R-2"),
+    ]
+    path.write_text(json.dumps(_collection(features)))
+    report = run_import(conn, importer="geojson", path=path, source="test-reported")
+    assert [(r["row"], r["kind"]) for r in report.rejections] == [(1, "bad date")]
+    stored = conn.execute(
+        sa.text("SELECT reported_date::text FROM incidents WHERE source = 'test-reported'")
+    ).scalar_one()
+    assert stored == "2020-01-05"

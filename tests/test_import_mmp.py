@@ -186,3 +186,32 @@ def test_unknown_header_is_a_failed_run_naming_missing_columns(conn: Connection)
     ).one()
     assert run.status == "failed" and run.error == report.error
     assert conn.execute(sa.text("SELECT count(*) FROM incidents")).scalar_one() == before
+
+
+def test_a_utf16_file_fails_saying_so(conn: Connection, tmp_path: Path) -> None:
+    """Not "the header matches no known layout" after reading it as Windows-1252."""
+    path = tmp_path / "unicode_text.csv"
+    path.write_bytes(SAMPLE_OLD.read_text(encoding="utf-8")[:4000].encode("utf-16"))
+    report = run_import(conn, importer="mmp", path=path)
+    assert report.status == "failed"
+    assert report.error and report.error.startswith("the file is UTF-16 text")
+    assert report.warnings == []
+
+
+def test_a_coordinate_too_close_to_zero_for_postgres_is_zero(
+    conn: Connection, tmp_path: Path
+) -> None:
+    """5e-324 (a subnormal float) made the enrichment fail the whole file with an underflow."""
+    lines = SAMPLE_OLD.read_text(encoding="utf-8").splitlines()[:3]
+    lines[2] = lines[2].replace('"33.514303300000, 11.098731100000"', '"33.5143, 5e-324"')
+    assert "5e-324" in lines[2]
+    path = tmp_path / "tiny.csv"
+    path.write_text("\n".join(lines) + "\n")
+    report = run_import(conn, importer="mmp", path=path)
+    assert report.status == "succeeded", report.error
+    assert (report.rows_read, report.rejected) == (2, 0)
+    lon = conn.execute(
+        sa.text("SELECT ST_X(geom) FROM incidents WHERE import_run_id = :r AND cause = 'Drowning'"),
+        {"r": report.run_id},
+    ).scalar_one()
+    assert lon == 0.0

@@ -10,7 +10,7 @@ import pytest
 
 from geo.dates import DateError, parse_day, year_month
 from geo.importers import csvmap, mmp
-from geo.importers.base import STAGE_COLUMNS, Issues, SetupError
+from geo.importers.base import STAGE_COLUMNS, Issues, SetupError, count
 from geo.importers.text import decode, fix_mojibake, open_text, sniff
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -171,6 +171,9 @@ def _mapping(**overrides: Any) -> dict[str, Any]:
         ({"constants": {}}, "set a category"),
         ({"constants": {"category": "bad"}}, "category 'bad' is not one of"),
         ({"constants": {"category": "pushback", "pushed_to": "Bosnia"}}, "ISO3"),
+        ({"constants": {"category": "pushback", "dead": True}}, "dead must be a whole number"),
+        ({"constants": {"category": "pushback", "dead": 10**7}}, "from 0 to 1000000"),
+        ({"date_format": "%d/%Q/%Y"}, "'date_format' '%d/%Q/%Y' is not a strptime format"),
     ],
 )
 def test_mapping_errors_say_what_to_fix(overrides: dict[str, Any], message: str) -> None:
@@ -191,3 +194,72 @@ def test_stage_columns_match_the_staging_sql() -> None:
     body = stage_sql.split("(", 1)[1]
     names = [line.split()[0] for line in body.splitlines() if line.strip() and line[:4] == "    "]
     assert tuple(names) == (*STAGE_COLUMNS, "row_hash")  # the hash ends every staged line
+
+
+def test_a_quote_never_closed_fails_the_file_naming_the_line(tmp_path: Path) -> None:
+    header = SAMPLE_OLD.read_text(encoding="utf-8").splitlines()[0]
+    path = tmp_path / "unclosed.csv"
+    path.write_text(f'{header}\nNorth Africa,"never closed\n' + "x" * 200_000 + "\n")
+    with pytest.raises(SetupError, match="not readable as CSV at line 3: field larger"):
+        _read_mmp(path)
+    log = tmp_path / "log.csv"
+    log.write_text('Date,Group size\n2021-01-01,3\n2021-01-02,"4\n' + "x" * 200_000 + "\n")
+    mapping = csvmap.parse_mapping(_mapping())
+    with pytest.raises(SetupError, match="not readable as CSV at line 4: field larger"):
+        list(csvmap.read(log, "utf-8", Issues(), mapping).rows)
+
+
+def test_a_column_read_twice_in_the_header_fails_the_file(tmp_path: Path) -> None:
+    lines = SAMPLE_OLD.read_text(encoding="utf-8").splitlines()[:2]
+    path = tmp_path / "twice.csv"
+    path.write_text(f"{lines[0]},Number Dead,Unused,Unused\n{lines[1]},5,,\n")
+    with pytest.raises(SetupError, match="more than one column named 'Number Dead'"):
+        _read_mmp(path)
+    log = tmp_path / "log.csv"
+    log.write_text("Date,Group size,Group size,Note,Note\n2021-01-01,3,30,,\n")
+    mapping = csvmap.parse_mapping(_mapping())
+    with pytest.raises(SetupError, match="more than one column named 'Group size'"):
+        csvmap.read(log, "utf-8", Issues(), mapping)
+
+
+def test_a_null_id_is_no_id_not_an_id_shared_by_every_such_row(tmp_path: Path) -> None:
+    log = tmp_path / "log.csv"
+    log.write_text("ID,Date,Group size\nNULL,2021-01-01,3\nNULL,2021-01-02,4\nN/A,2021-01-03,5\n")
+    mapping = csvmap.parse_mapping(_mapping(id_column="ID"))
+    issues = Issues()
+    rows = list(csvmap.read(log, "utf-8", issues, mapping).rows)
+    assert issues.rejections == []
+    keys = [row[STAGE_COLUMNS.index("source_id")] for row in rows]
+    assert len(set(keys)) == 3 and not {"NULL", "N/A"} & set(keys)
+
+
+@pytest.mark.parametrize("text", ["1,234", "1\u00a0234", "1\u202f234"])
+def test_thousands_separators_spreadsheets_write_are_removed_with_a_warning(text: str) -> None:
+    issues = Issues()
+    assert count(text, "dead", 5, issues, strict=True) == 1234
+    assert [w["kind"] for w in issues.warnings] == ["thousands separator removed"]
+
+
+def test_lat_lon_in_the_latitude_column_is_read_as_a_pair_with_a_warning(tmp_path: Path) -> None:
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "Date,Group size,Lat,Lon\n"
+        '2021-01-01,3,"45.185, 15.805",\n'
+        "2021-01-02,4,,45.185;15.805\n"
+        '2021-01-03,5,"45,18",\n'
+    )
+    mapping = csvmap.parse_mapping(
+        _mapping(columns={**_mapping()["columns"], "lat": "Lat", "lon": "Lon"})
+    )
+    issues = Issues()
+    rows = [
+        dict(zip(STAGE_COLUMNS, r, strict=True))
+        for r in csvmap.read(log, "utf-8", issues, mapping).rows
+    ]
+    assert [(r["lon"], r["lat"], r["uncertainty_m"]) for r in rows] == [
+        (15.805, 45.185, 1000.0)
+    ] * 2
+    assert [w["kind"] for w in issues.warnings] == ["lat, lon in one field"] * 2
+    assert issues.rejections == [
+        {"row": 4, "reason": "only one of latitude/longitude given", "kind": "bad coordinates"}
+    ]

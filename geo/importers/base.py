@@ -9,9 +9,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 # People counts an incident may carry, in staging order.
 COUNT_FIELDS = (
@@ -185,7 +186,8 @@ class Parsed:
 MISSING = object()
 INTS: dict[str, Any] = {str(i): i for i in range(10_000)}
 INTS.update(dict.fromkeys(NULL_TEXT))
-_THOUSANDS = re.compile(r"^\d{1,3}(?:[,.' ]\d{3})+$")
+# "1,234", "1'234", "1 234"; French spreadsheets separate with a (narrow) no-break space.
+_THOUSANDS = re.compile(r"^\d{1,3}(?:[,.' \u00a0\u202f]\d{3})+$")
 
 
 def count(text: str, name: str, row: int, issues: Issues, *, strict: bool) -> int | None:
@@ -234,7 +236,10 @@ class CsvRows:
 
     def __init__(self, stream: Iterable[str], delimiter: str = ",") -> None:
         self.reader = csv.reader(stream, delimiter=delimiter, strict=False)
-        first = next(self.reader, None)
+        try:
+            first = next(self.reader, None)
+        except csv.Error as exc:
+            raise csv_failure(exc, self.reader.line_num) from None
         if first is None:
             raise SetupError("the file is empty")
         self.header = [h.strip() for h in first]
@@ -243,11 +248,43 @@ class CsvRows:
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
         reader = self.reader
         last = self.header_lines
-        for cells in reader:
+        for cells in csv_checked(reader, reader):
             start = last + 1
             last = reader.line_num
             if cells and (len(cells) > 1 or cells[0].strip()):
                 yield start, cells
+
+
+T = TypeVar("T")
+
+
+def csv_failure(exc: csv.Error, line: int) -> SetupError:
+    """A CSV syntax error as the whole file's failure (the reader cannot resync after it),
+    naming the line it stopped at; ``csv`` only gives up on a field over its size limit, which
+    is what a quote that is never closed makes of the rest of the file."""
+    hint = "; is a quoted field never closed?" if "field limit" in str(exc) else ""
+    return SetupError(f"not readable as CSV at line {line}: {exc}{hint}")
+
+
+def csv_checked(rows: Iterable[T], reader: Any, line_offset: int = 0) -> Iterator[T]:
+    """``rows`` (read by the ``csv`` ``reader``), a CSV syntax error becoming ``SetupError``."""
+    try:
+        yield from rows
+    except csv.Error as exc:
+        raise csv_failure(exc, reader.line_num + line_offset) from None
+
+
+def check_unique(header: list[str], used: Iterable[str], key: Callable[[str], str] = str) -> None:
+    """``SetupError`` when a column the import reads is in the header more than once: which of
+    them holds the data would be a guess."""
+    seen = Counter(key(h) for h in header)
+    repeated = sorted({c for c in used if seen[key(c)] > 1})
+    if repeated:
+        raise SetupError(
+            "the header has more than one column named "
+            + ", ".join(repr(c) for c in repeated)
+            + "; rename or remove the extra one"
+        )
 
 
 def fit(cells: list[str], width: int, row: int, issues: Issues) -> list[str]:

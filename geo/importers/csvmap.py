@@ -6,6 +6,7 @@ not have and contradictory settings are errors that name the fix.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import tomllib
@@ -21,6 +22,7 @@ from geo.importers.base import (
     CATEGORIES,
     COUNT_FIELDS,
     LIST_SEP,
+    MAX_COUNT,
     NULL_TEXT,
     CsvRows,
     Issues,
@@ -28,6 +30,7 @@ from geo.importers.base import (
     Parsed,
     RowError,
     SetupError,
+    check_unique,
     count,
     fit,
 )
@@ -145,8 +148,10 @@ def parse_mapping(data: dict[str, Any], name: str = "mapping") -> Mapping:
         problems.append(f"[constants] category {category!r} is not one of {_list(CATEGORIES)}")
     for key in COUNT_FIELDS:
         value = constants.get(key)
-        if value is not None and (not isinstance(value, int) or value < 0):
-            problems.append(f"[constants] {key} must be a whole number ≥ 0")
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT
+        ):  # else every row would be rejected, or the count left empty, for it
+            problems.append(f"[constants] {key} must be a whole number from 0 to {MAX_COUNT}")
     for key in COUNTRY_FIELDS:
         value = constants.get(key)
         if value is not None and not (isinstance(value, str) and _ISO3.match(value)):
@@ -164,6 +169,10 @@ def parse_mapping(data: dict[str, Any], name: str = "mapping") -> Mapping:
             problems.append(f"'{key}' must be a string")
     if isinstance(data.get("delimiter"), str) and len(data["delimiter"]) != 1:
         problems.append("'delimiter' must be one character")
+    if isinstance(data.get("date_format"), str) and not _date_format_ok(data["date_format"]):
+        problems.append(
+            f"'date_format' {data['date_format']!r} is not a strptime format (e.g. '%d/%m/%Y')"
+        )
     if problems:
         raise SetupError(f"mapping {name}: " + "; ".join(problems))
     return Mapping(
@@ -175,6 +184,15 @@ def parse_mapping(data: dict[str, Any], name: str = "mapping") -> Mapping:
         delimiter=data.get("delimiter", ","),
         list_separator=data.get("list_separator", ";"),
     )
+
+
+def _date_format_ok(fmt: str) -> bool:
+    """Whether strptime takes ``fmt`` (a bad directive would reject every row as a bad date)."""
+    try:
+        dt.datetime.strptime(dt.date(2021, 12, 31).strftime(fmt), fmt)
+    except ValueError:
+        return False
+    return True
 
 
 def _list(names: frozenset[str]) -> str:
@@ -193,6 +211,7 @@ def read(path: Path, encoding: str, issues: Issues, mapping: Mapping) -> Parsed:
             f"the file has no column {', '.join(absent)}; its columns are: "
             + ", ".join(repr(h) for h in rows.header)
         )
+    check_unique(rows.header, wanted.values())
     cols = {target: index[col] for target, col in mapping.columns.items()}
     id_index = index[mapping.id_column] if mapping.id_column else -1
     return Parsed(mapping.layout, rows.header, _rows(rows, cols, id_index, mapping, issues))
@@ -258,7 +277,7 @@ def _rows(
             for name in TEXT_FIELDS:
                 values[name] = get(name)
             ident = cells[id_index].strip() if id_index >= 0 else ""
-            if ident:
+            if ident and ident not in NULL_TEXT:  # "NULL", "N/A": no id, as in any other cell
                 source_id = keys.from_id(
                     ident, row, label=str(mapping.id_column), kind="duplicate id"
                 )
@@ -339,10 +358,10 @@ def _getter(cells: list[str], cols: dict[str, int], const: dict[str, Any]) -> Ge
 def _point(get: Getter, row: int, issues: Issues) -> tuple[float, float] | None:
     lat, lon = get("lat"), get("lon")
     try:
-        if lat is not None or lon is not None:
-            if lat is None or lon is None:
-                raise RowError("only one of latitude/longitude given", "bad coordinates")
+        if lat is not None and lon is not None:
             point = parse_point(f"{lat}; {lon}")
+        elif lat is not None or lon is not None:
+            point = _pair_in_one(lat or lon or "", row, issues)
         else:
             point = parse_point(get("coordinates"))
     except CoordinateError as exc:
@@ -352,9 +371,21 @@ def _point(get: Getter, row: int, issues: Issues) -> tuple[float, float] | None:
     return point
 
 
+def _pair_in_one(text: str, row: int, issues: Issues) -> tuple[float, float] | None:
+    """``lat, lon`` written in the latitude (or longitude) column, the other one empty: the
+    pair, with a warning. Only with decimal points: ``45,18`` may be one decimal-comma number."""
+    if "." not in text or text_decimals(text) is None:
+        raise RowError("only one of latitude/longitude given", "bad coordinates")
+    point = parse_point(text)
+    issues.warn(
+        row, "coordinates", "latitude and longitude read from one cell", "lat, lon in one field"
+    )
+    return point
+
+
 def _decimals(get: Getter) -> int | None:
     """Decimals of the coordinates as written (``None`` for DMS and other notations)."""
     lat, lon = get("lat"), get("lon")
     if lat is not None and lon is not None:
         return text_decimals(f"{lat}, {lon}")
-    return text_decimals(get("coordinates"))
+    return text_decimals(lat or lon or get("coordinates"))  # one cell: a pair, or no point

@@ -8,6 +8,7 @@ location, like a spreadsheet row without coordinates.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,20 +23,41 @@ from geo.importers.text import decode, fix_mojibake
 
 LAYOUT = "geojson-points"
 ID_KEYS = ("id", "source_id")
+# An escaped NUL in JSON text: \u0000 after an even run of backslashes.
+_NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+# crs names that mean WGS 84 longitude/latitude, as GeoJSON before RFC 7946 wrote them.
+_WGS84 = re.compile(r"(?:^|[:/])(?:CRS84|EPSG(?:[:/][\d.]*)?[:/]4326)$", re.IGNORECASE)
 
 
 def read(path: Path, encoding: str, issues: Issues) -> Parsed:
     text, _ = decode(path.read_bytes())
     try:
         doc = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except RecursionError:
+        raise SetupError("not valid JSON: nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, and integers too long to convert
         raise SetupError(f"not valid JSON: {exc}") from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         raise SetupError("not a GeoJSON FeatureCollection")
+    _check_crs(doc.get("crs"))
     features = doc.get("features")
     if not isinstance(features, list):
         raise SetupError("FeatureCollection has no 'features' list")
     return Parsed(LAYOUT, [], _rows(features, issues))
+
+
+def _check_crs(crs: Any) -> None:
+    """A legacy ``crs`` member other than WGS 84 means the coordinates are in other units;
+    read as degrees they would be misplaced, so the file is refused."""
+    if crs is None:
+        return
+    props = crs.get("properties") if isinstance(crs, dict) else None
+    name = props.get("name") if isinstance(props, dict) else None
+    if not isinstance(name, str) or not _WGS84.search(name):
+        raise SetupError(
+            f"coordinate reference system {name or crs!r} is not supported; "
+            "reproject the file to WGS 84 longitude/latitude (EPSG:4326)"
+        )
 
 
 def _rows(features: list[Any], issues: Issues) -> Iterator[list[Any]]:
@@ -49,6 +71,26 @@ def _rows(features: list[Any], issues: Issues) -> Iterator[list[Any]]:
             continue
         issues.accepted += 1
         yield staged
+
+
+def _raw_json(props: dict[str, Any], ident: Any) -> str:
+    """The properties as JSON text for ``raw``; ``RowError`` for what PostgreSQL refuses to
+    store and would fail the whole import with: NaN or Infinity (not JSON), a NUL character
+    or a lone surrogate in a property or the feature's id."""
+    try:
+        text = json.dumps(props, ensure_ascii=False, sort_keys=True, default=str, allow_nan=False)
+    except ValueError:
+        raise RowError("properties contain NaN or Infinity", "bad properties") from None
+    if _NUL_ESCAPE.search(text) or "\x00" in str(ident):
+        raise RowError("properties contain a NUL character", "control characters (NUL)")
+    try:
+        (text + str(ident)).encode()
+    except UnicodeEncodeError:  # JSON can escape half of a UTF-16 pair, UTF-8 cannot hold it
+        raise RowError(
+            "properties contain an invalid character (a lone surrogate escape)",
+            "invalid characters",
+        ) from None
+    return text.replace(LIST_SEP, " ")
 
 
 def _feature(
@@ -91,6 +133,8 @@ def _feature(
         raise RowError("no event_date", "no date")
     try:
         event_date = parse_day(date_text)
+        reported_text = get("reported_date")
+        reported = parse_day(reported_text) if reported_text else None
     except DateError as exc:
         raise RowError(str(exc), "bad date") from None
     lists = {}
@@ -99,11 +143,7 @@ def _feature(
         items = value if isinstance(value, list) else (str(value).split(";") if value else [])
         lists[name] = LIST_SEP.join(str(x).strip() for x in items if str(x).strip()) or None
     countries = country_codes(get, row, issues)
-    raw_json = (
-        json.dumps(props, ensure_ascii=False, sort_keys=True, default=str)
-        .replace(LIST_SEP, " ")
-        .replace("\x00", "")
-    )
+    raw_json = _raw_json(props, feature.get("id"))
     ident = next((str(props[k]) for k in ID_KEYS if props.get(k) not in (None, "")), None)
     if ident is None and feature.get("id") not in (None, ""):
         ident = str(feature["id"])
@@ -121,7 +161,7 @@ def _feature(
         cell = h3index.cell(*point, res)
     texts = {name: get(name) for name in TEXT_FIELDS}
     return [
-        row, source_id, texts["incident_type"], category, event_date, "day", None,
+        row, source_id, texts["incident_type"], category, event_date, "day", reported,
         people["dead"], people["missing"], people["survivors"], people["injured"],
         people["pushed_back"], people["women"], people["men"], people["children"],
         texts["cause"], texts["location_text"], texts["region_text"], texts["route_text"],

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from geo import h3index
-from geo.coords import CoordinateError, parse_point
+from geo.coords import TINY, CoordinateError, parse_point
 from geo.dates import DateError, parse_day, year_month
 from geo.importers import copytext, split
 from geo.importers.base import (
@@ -27,7 +27,9 @@ from geo.importers.base import (
     Parsed,
     RowError,
     SetupError,
+    check_unique,
     count,
+    csv_checked,
     fit,
 )
 from geo.importers.location import SOURCE_DEFAULT_M, Inferred, text_decimals
@@ -102,14 +104,11 @@ def detect(header: list[str]) -> tuple[str, dict[str, int]]:
     for layout, columns in LAYOUTS.items():
         missing = [col for col in columns.values() if _norm(col) not in index]
         if not missing:
-            fields = {f: index[_norm(col)] for f, col in columns.items()}
+            used = dict(columns)
             if layout == "mmp-current":
-                fields |= {
-                    f: index[_norm(col)]
-                    for f, col in CURRENT_OPTIONAL.items()
-                    if _norm(col) in index
-                }
-            return layout, fields
+                used |= {f: col for f, col in CURRENT_OPTIONAL.items() if _norm(col) in index}
+            check_unique(header, used.values(), _norm)
+            return layout, {f: index[_norm(col)] for f, col in used.items()}
         if best is None or len(missing) < best[0]:
             best = (len(missing), layout, missing)
     assert best is not None
@@ -138,7 +137,9 @@ def read(
     layout, fields = detect(rows.header)
     if keys is None:
         keys = NaturalKeys()
-    staged = _rows(rows, layout, fields, issues, copy_text, line_offset, keys)
+    staged = csv_checked(
+        _rows(rows, layout, fields, issues, copy_text, line_offset, keys), rows.reader, line_offset
+    )
     return Parsed(layout, rows.header, staged, copy_text)
 
 
@@ -272,6 +273,8 @@ def _rows(
                 lat, lon = float(a), float(b)
                 if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
                     raise ValueError  # NaN or out of range: let parse_point say which
+                if 0.0 < abs(lat) < TINY or 0.0 < abs(lon) < TINY:
+                    raise ValueError  # parse_point reads it as 0
                 point: tuple[float, float] | None = (lon, lat)
                 a, b = a.rstrip("0 "), b.rstrip("0 ")  # trailing zeros are padding
                 da = len(a) - a.find(".") - 1 if "." in a else 0

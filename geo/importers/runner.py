@@ -26,7 +26,7 @@ from geo.enrich import lookup_points
 from geo.importers.base import STAGE_COLUMNS, Issues, Parsed, SetupError
 from geo.importers.geocoding import Geocoder, RowGeocoder
 from geo.importers.stage import PartReader, open_rows
-from geo.importers.text import open_text, sniff
+from geo.importers.text import UTF16_ERROR, open_text, sniff
 from geo.report import ImportReport
 
 log = logging.getLogger(__name__)
@@ -239,7 +239,10 @@ def _record_failure(
     report.status = "failed"
     report.error = _describe(error)
     report.inserted = report.updated = report.unchanged = 0
-    if not isinstance(error, SetupError):
+    if isinstance(error, sa.exc.DBAPIError | psycopg.Error):
+        # Not the server's DETAIL: it can be the failing row, with its place to the last digit.
+        log.error("import of %s failed: %s", report.file, report.error)
+    elif not isinstance(error, SetupError):
         log.error("import of %s failed", report.file, exc_info=error)
     try:
         with begin() as conn:
@@ -335,6 +338,8 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
     if plan.setup_error is not None:
         raise plan.setup_error
     assert plan.read is not None and report.run_id is not None
+    if encoding == "utf-16":
+        raise SetupError(UTF16_ERROR)
     if encoding == "windows-1252":
         issues.warn(
             None, "file", "not valid UTF-8; read as Windows-1252/Latin-1", "decoded as Windows-1252"

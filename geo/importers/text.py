@@ -69,8 +69,14 @@ def fix_mojibake(text: str) -> str:
     return _MOJIBAKE.sub(_repair, text)
 
 
+# UTF-16 (Excel's "Unicode Text") read byte by byte as Windows-1252 is a NUL between every
+# two characters, and a header matching nothing; the readers assume an ASCII-compatible file.
+UTF16_ERROR = "the file is UTF-16 text; save it as UTF-8 (in Excel: CSV UTF-8) and import again"
+
+
 def sniff(path: Path, chunk: int = 1 << 20) -> tuple[str, str]:
-    """SHA-256 of the bytes and the encoding to read them with, in one pass over the file."""
+    """SHA-256 of the bytes and the encoding to read them with, in one pass over the file
+    (``utf-16`` when it starts with a UTF-16 byte order mark: not readable)."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     encoding = "utf-8"
@@ -80,13 +86,15 @@ def sniff(path: Path, chunk: int = 1 << 20) -> tuple[str, str]:
             digest.update(block)
             if first and block.startswith(b"\xef\xbb\xbf"):
                 encoding = "utf-8-sig"
+            elif first and block.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                encoding = "utf-16"  # not read (``UTF16_ERROR``), but not Windows-1252 either
             first = False
-            if encoding != "windows-1252":
+            if encoding not in ("windows-1252", "utf-16"):
                 try:
                     decoder.decode(block)
                 except UnicodeDecodeError:
                     encoding = "windows-1252"
-        if encoding != "windows-1252":
+        if encoding not in ("windows-1252", "utf-16"):
             try:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
