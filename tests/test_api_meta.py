@@ -189,3 +189,20 @@ async def test_bad_input_is_400_even_while_the_database_is_down(path: str, param
             response = await client.get(path)
     assert response.status_code == 400, response.text
     assert response.json()["parameter"] == parameter
+
+
+async def test_openapi_gives_parameters_their_real_types() -> None:
+    """The routes take every parameter as text (so our parsers answer for bad values), but the
+    document must still tell clients what to send: limit is an integer within the server's
+    configured bounds, a radius a number >= 0, an id a UUID."""
+    app = create_app(Settings(database_url="postgresql://x@127.0.0.1:1/x", max_limit=500))
+    spec = app.openapi()
+    incidents = {p["name"]: p["schema"] for p in spec["paths"]["/incidents"]["get"]["parameters"]}
+    assert incidents["limit"] == {
+        "type": "integer", "minimum": 1, "maximum": 500, "default": 100, "title": "Limit",
+    }  # fmt: skip
+    assert incidents["max_uncertainty_m"]["type"] == "number"
+    assert incidents["max_uncertainty_m"]["minimum"] == 0
+    (incident_id,) = spec["paths"]["/incidents/{id}"]["get"]["parameters"]
+    assert incident_id["schema"]["format"] == "uuid"
+    assert incident_id["required"] is True

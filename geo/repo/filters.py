@@ -26,6 +26,8 @@ _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _ISO3 = re.compile(r"^[A-Z0-9]{3}$")
 # Plain ASCII decimals: float() alone also takes "1_0" (10) and non-ASCII digits.
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+# A page size; twelve digits is beyond any maximum, and int() refuses over 4300 digits anyway.
+_COUNT = re.compile(r"[+-]?\d{1,12}", re.ASCII)
 # RFC 3339 (5.6) full-date and date-time; fromisoformat alone also takes ISO 8601's basic, week
 # and offset-less forms, and a date-time without an offset has no UTC day.
 _RFC3339 = re.compile(
@@ -170,6 +172,22 @@ def parse_max_uncertainty(text: str) -> float:
         raise InvalidInput(
             f"max_uncertainty_m must be a number of metres ≥ 0 (e.g. 5000); got {shown(text)}",
             parameter="max_uncertainty_m",
+        )
+    return value
+
+
+def parse_limit(text: str, *, maximum: int) -> int:
+    """A page size within 1..maximum: out of range is an error, never silently capped."""
+    if not _COUNT.fullmatch(text.strip()):
+        raise InvalidInput(
+            f"limit must be between 1 and {maximum} (an integer); got {shown(text)}",
+            parameter="limit",
+        )
+    value = int(text)
+    if not 1 <= value <= maximum:
+        more = " Use the 'next' link to page through larger results." if value > 0 else ""
+        raise InvalidInput(
+            f"limit must be between 1 and {maximum}; got {value}.{more}", parameter="limit"
         )
     return value
 
