@@ -91,6 +91,30 @@ async def test_openapi_schemas_sit_under_the_media_types_served(client: httpx.As
             assert expected[1] is None or ref == f"#/components/schemas/{expected[1]}", (path, ref)
 
 
+DATABASE_FREE = {"/"}  # answers without the database, so never a 503
+
+
+async def test_openapi_documents_server_errors_everywhere(client: httpx.AsyncClient) -> None:
+    """Any operation can fail with a 500 (fixed message, request id) and any that reads the
+    database with a 503 that says when to retry; a client generated from the document must
+    expect both, and find the same description wherever they appear."""
+    spec = (await client.get("/openapi.json")).json()
+    seen: dict[str, list[dict[str, object]]] = {"500": [], "503": []}
+    for path in ENDPOINTS:
+        responses = spec["paths"][path]["get"]["responses"]
+        codes = {"500"} if path in DATABASE_FREE else {"500", "503"}
+        for code in codes:
+            assert code in responses, (path, code)
+            content = responses[code]["content"]["application/problem+json"]
+            assert content["schema"] == {"$ref": "#/components/schemas/Problem"}, (path, code)
+            seen[code].append(responses[code])
+        if path in DATABASE_FREE:
+            assert "503" not in responses, path
+    assert "Retry-After" in seen["503"][0]["headers"]
+    for code, described in seen.items():
+        assert all(response == described[0] for response in described), code
+
+
 async def test_service_desc_link_names_the_openapi_version_served(
     client: httpx.AsyncClient,
 ) -> None:
