@@ -137,8 +137,9 @@ def datetime_param(
         Query(
             description=(
                 "Event date filter, as in OGC API Features: one RFC 3339 date or date-time, or "
-                "an interval `start/end` with `..` for an open end (`2015-01-01/2015-12-31`, "
-                "`2016-01-01/..`). Both ends are inclusive; date-times count by their UTC day."
+                "an interval `start/end` where one end may be `..` or empty for an open end "
+                "(`2015-01-01/2015-12-31`, `2016-01-01/..`); both open is a 400 (omit "
+                "`datetime` instead). Both ends are inclusive; date-times count by their UTC day."
             ),
             examples=["2015-01-01/2015-12-31"],
         ),

@@ -59,7 +59,6 @@ def test_datetime_instants_and_intervals() -> None:
     assert parse_datetime("2015-06-01 23:30:00+00:00").start == date(2015, 6, 1)  # RFC 3339 5.6
     open_start = parse_datetime("../2015-12-31")
     assert (open_start.start, open_start.end) == (None, date(2015, 12, 31))
-    assert parse_datetime("../..").is_open
 
 
 @pytest.mark.parametrize(
@@ -83,6 +82,16 @@ def test_datetime_whose_utc_day_is_out_of_range_is_a_400(text: str) -> None:
     with pytest.raises(InvalidInput, match="datetime must be an RFC 3339 date") as caught:
         parse_datetime(text)
     assert caught.value.parameter == "datetime"
+
+
+@pytest.mark.parametrize("text", ["/", "../..", "../", "/..", " / "])
+def test_datetime_interval_needs_at_least_one_end(text: str) -> None:
+    """OGC API Features allows one open end, not two; an interval open at both ends filters
+    nothing, and a client sending it most likely lost a value on the way."""
+    with pytest.raises(InvalidInput, match="at least one end") as caught:
+        parse_datetime(text)
+    assert caught.value.parameter == "datetime"
+    assert "omit datetime" in str(caught.value)
 
 
 def test_datetime_interval_must_not_run_backwards() -> None:
@@ -165,6 +174,8 @@ def test_bbox_value_object_is_hashable() -> None:
         ({"bbox": "0,0,200,1"}, "bbox", "longitude out of range"),
         ({"datetime": "last week"}, "datetime", "datetime must be an RFC 3339"),
         ({"datetime": "2016-01-01/2015-01-01"}, "datetime", "starts after it ends"),
+        ({"datetime": "/"}, "datetime", "at least one end"),
+        ({"datetime": "../.."}, "datetime", "at least one end"),
         ({"datetime": "0001-01-01T00:00:00+01:00"}, "datetime", "datetime must be an RFC 3339"),
         ({"category": "drowning"}, "category", "category must be one or more of death"),
         ({"country": "Greece"}, "country", "three-letter country code"),

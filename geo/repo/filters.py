@@ -93,8 +93,9 @@ class DateInterval:
 
 _DATETIME_HINT = (
     "datetime must be an RFC 3339 date or date-time (2015-06-01 or 2015-06-01T00:00:00Z) or an "
-    "interval start/end where either end may be '..' (2015-01-01/2015-12-31, ../2016-01-01)"
+    "interval start/end where one end may be '..' or empty (2015-01-01/2015-12-31, ../2016-01-01)"
 )
+_OPEN = ("", "..")
 
 
 def _parse_instant(text: str) -> date | datetime:
@@ -123,17 +124,27 @@ def _after(start: date | datetime, end: date | datetime) -> bool:
 
 
 def parse_datetime(text: str) -> DateInterval:
-    """An OGC API Features ``datetime`` value: one instant, or ``start/end`` with open ends."""
+    """An OGC API Features ``datetime`` value: one instant, or ``start/end`` with one open end.
+
+    Both ends open (``../..``, ``/``) is refused: the standard's grammar allows one open end,
+    and an interval without bounds filters nothing, so it is likely a value lost on the way.
+    """
     text = text.strip()
     if "/" not in text:
-        if text in ("", ".."):
+        if text in _OPEN:
             raise InvalidInput(f"{_DATETIME_HINT}; got {shown(text)}", parameter="datetime")
         day = _day(_parse_instant(text))
         return DateInterval(day, day)
     pieces = text.split("/")
     if len(pieces) != 2:
         raise InvalidInput(f"{_DATETIME_HINT}; got {shown(text)}", parameter="datetime")
-    start, end = (None if p in ("", "..") else _parse_instant(p) for p in pieces)
+    if all(p in _OPEN for p in pieces):
+        raise InvalidInput(
+            "datetime interval must give at least one end (2015-01-01/.., ../2015-12-31); "
+            f"omit datetime for no date filter; got {shown(text)}",
+            parameter="datetime",
+        )
+    start, end = (None if p in _OPEN else _parse_instant(p) for p in pieces)
     if start is not None and end is not None and _after(start, end):
         raise InvalidInput(
             f"datetime interval starts after it ends ({start} > {end}); got {shown(text)}",
