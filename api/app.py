@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for module in (meta, incidents, corridors):
         app.include_router(module.router)
-    _openapi_as_served(app)
+    _openapi_as_served(app, settings)
     return app
 
 
@@ -109,12 +109,13 @@ class HeadAsGet:
         await self.app({**scope, "method": "GET"}, receive, send_without_body)
 
 
-def _openapi_as_served(app: FastAPI) -> None:
+def _openapi_as_served(app: FastAPI, settings: Settings) -> None:
     """Make the OpenAPI document say what the API sends.
 
     Invalid parameters are 400 problem+json here (as in OGC API Features), never FastAPI's 422
-    ``HTTPValidationError``, so that default is removed. And each response model's schema is
-    filed under the media type the response declares (see ``_schema_where_served``).
+    ``HTTPValidationError``, so that default is removed. Each response model's schema is
+    filed under the media type the response declares (see ``_schema_where_served``), and
+    ``limit`` gets this server's bounds (see ``_limit_bounds``).
     """
     generate = app.openapi
 
@@ -123,6 +124,7 @@ def _openapi_as_served(app: FastAPI) -> None:
             schema = generate()
             for path in schema.get("paths", {}).values():
                 for operation in path.values():
+                    _limit_bounds(operation.get("parameters", []), settings)
                     responses = operation.get("responses", {})
                     responses.pop("422", None)
                     for response in responses.values():
@@ -132,6 +134,18 @@ def _openapi_as_served(app: FastAPI) -> None:
         return app.openapi_schema or generate()
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _limit_bounds(parameters: list[dict[str, Any]], settings: Settings) -> None:
+    """The routes are declared once for every app, but each app's settings decide the largest
+    and the default page size; the document states this server's."""
+    for parameter in parameters:
+        if parameter["name"] == "limit" and parameter["in"] == "query":
+            parameter["schema"] = {
+                **parameter["schema"],
+                "maximum": settings.max_limit,
+                "default": settings.default_limit,
+            }
 
 
 def _schema_where_served(content: dict[str, Any]) -> None:

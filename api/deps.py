@@ -4,6 +4,11 @@ Each parameter is parsed by a small function that raises ``geo.errors.InvalidInp
 sentence saying what to send (the idea of tipg's ``dependencies.py``); routes receive typed
 values and stay short. Parsing rules themselves live in ``geo.repo.filters`` so non-HTTP callers
 share them.
+
+Every parameter arrives as text, never as a type FastAPI checks: FastAPI validates a
+dependency's parameters but still runs the dependencies after it (the connection among them),
+so a ``limit: int`` given ``ten`` became a 503 while the database was down. ``WithJsonSchema``
+keeps the real type in the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import sqlalchemy.exc as sa_exc
 from fastapi import Depends, Path, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from pydantic import WithJsonSchema
 from sqlalchemy.engine import Connection, Engine
 
 from api.settings import Settings
@@ -32,6 +38,7 @@ from geo.repo.filters import (
     parse_categories,
     parse_country,
     parse_datetime,
+    parse_limit,
     parse_max_uncertainty,
     parse_precisions,
     parse_slug,
@@ -130,8 +137,9 @@ def datetime_param(
         Query(
             description=(
                 "Event date filter, as in OGC API Features: one RFC 3339 date or date-time, or "
-                "an interval `start/end` with `..` for an open end (`2015-01-01/2015-12-31`, "
-                "`2016-01-01/..`). Both ends are inclusive; date-times count by their UTC day."
+                "an interval `start/end` where one end may be `..` or empty for an open end "
+                "(`2015-01-01/2015-12-31`, `2016-01-01/..`); both open is a 400 (omit "
+                "`datetime` instead). Both ends are inclusive; date-times count by their UTC day."
             ),
             examples=["2015-01-01/2015-12-31"],
         ),
@@ -197,12 +205,12 @@ def precision_param(
 def max_uncertainty_param(
     max_uncertainty_m: Annotated[
         str | None,
+        WithJsonSchema({"type": "number", "minimum": 0, "examples": [10000]}),
         Query(
             description=(
                 "Only incidents whose location uncertainty radius is at most this many metres; "
                 "incidents without a location (or an unknown radius) are left out."
             ),
-            examples=["10000"],
         ),
     ] = None,
 ) -> float | None:
@@ -215,7 +223,13 @@ def slug_path(
     return parse_slug(slug, parameter="slug")
 
 
-def incident_id_path(id: Annotated[str, Path(description="Incident UUID.")]) -> uuid.UUID:
+def incident_id_path(
+    id: Annotated[
+        str,
+        WithJsonSchema({"type": "string", "format": "uuid"}),
+        Path(description="Incident UUID."),
+    ],
+) -> uuid.UUID:
     return parse_uuid(id)
 
 
@@ -228,7 +242,9 @@ class Paging:
 def paging_param(
     settings: Annotated[Settings, Depends(get_settings)],
     limit: Annotated[
-        int | None,
+        str | None,
+        # maximum and default are the app's settings, filled in by api.app
+        WithJsonSchema({"type": "integer", "minimum": 1}),
         Query(
             description=(
                 "Page size: 1 to the server's maximum (CROSSINGS_MAX_LIMIT, 10000 unless "
@@ -242,13 +258,9 @@ def paging_param(
     ] = None,
 ) -> Paging:
     """``limit`` within 1..max_limit (400 otherwise, not silently capped) and a decoded cursor."""
-    size = settings.default_limit if limit is None else limit
-    if not 1 <= size <= settings.max_limit:
-        raise InvalidInput(
-            f"limit must be between 1 and {settings.max_limit}; got {limit}. "
-            "Use the 'next' link to page through larger results.",
-            parameter="limit",
-        )
+    size = (
+        settings.default_limit if limit is None else parse_limit(limit, maximum=settings.max_limit)
+    )
     return Paging(size, Cursor.decode(cursor) if cursor is not None else None)
 
 

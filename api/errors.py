@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.models import Problem
 from geo.errors import (
     CrossingsError,
     DatabaseError,
@@ -57,6 +58,45 @@ SERVER_MESSAGES: dict[type[CrossingsError], str] = {
 INTERNAL_MESSAGE = "Internal server error; quote the request_id when reporting it."
 
 
+RETRY_AFTER_S = 5
+
+
+def problem_response(description: str, **extra: Any) -> dict[str, Any]:
+    """An OpenAPI ``responses`` entry: a Problem body served as problem+json."""
+    return {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": description, **extra}
+
+
+# The server-side failures, described once for every route (OpenAPI ``responses``).
+INTERNAL_ERROR: dict[int | str, dict[str, Any]] = {
+    500: problem_response(
+        "A bug or unexpected database error. The detail is a fixed sentence, never the cause; "
+        "quote `request_id` (also the X-Request-ID header) when reporting it."
+    ),
+}
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: problem_response(
+        "The database is unreachable, has no free connection, or cancelled a slow query. "
+        "Retry the same request after Retry-After seconds (narrow the filters if it timed out).",
+        headers={
+            "Retry-After": {
+                "description": "Seconds to wait before retrying.",
+                "schema": {"type": "integer", "example": RETRY_AFTER_S},
+            }
+        },
+    ),
+}
+SERVER_ERRORS = {**INTERNAL_ERROR, **UNAVAILABLE}
+# What every route that reads data can answer besides its 200 (and 404, see ``not_found``).
+DATA_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: problem_response("Invalid parameter; `detail` says what to send, `parameter` names it."),
+    **SERVER_ERRORS,
+}
+
+
+def not_found(what: str) -> dict[int | str, dict[str, Any]]:
+    return {404: problem_response(f"No such {what}.")}
+
+
 class ProblemResponse(JSONResponse):
     media_type = PROBLEM_JSON
 
@@ -76,7 +116,7 @@ def problem(request: Request, status: int, detail: str, **extra: Any) -> Problem
         "request_id": request_id(request),
         **extra,
     }
-    headers = {"Retry-After": "5"} if status == 503 else None
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
     return ProblemResponse(body, status_code=status, headers=headers)
 
 

@@ -155,7 +155,10 @@ async def test_datetime_forms(client: httpx.AsyncClient, conn: Connection) -> No
     assert await ids("2091-02-01/") == {str(mid), str(late)}
     assert await ids("../2091-06-01") == {str(early), str(mid)}
     assert await ids("2091-01-01T00:00:00Z/2091-12-31T23:59:59Z") == {str(early), str(mid)}
-    assert await ids("../..") == every
+    assert await ids("../2092-03-01") == every
+    for both_open in ("../..", "/"):  # no filter at all is said by omitting datetime
+        response = await client.get("/incidents", params={"datetime": both_open})
+        assert response.status_code == 400, response.text
 
 
 async def test_category_filter(client: httpx.AsyncClient, conn: Connection) -> None:

@@ -91,6 +91,30 @@ async def test_openapi_schemas_sit_under_the_media_types_served(client: httpx.As
             assert expected[1] is None or ref == f"#/components/schemas/{expected[1]}", (path, ref)
 
 
+DATABASE_FREE = {"/"}  # answers without the database, so never a 503
+
+
+async def test_openapi_documents_server_errors_everywhere(client: httpx.AsyncClient) -> None:
+    """Any operation can fail with a 500 (fixed message, request id) and any that reads the
+    database with a 503 that says when to retry; a client generated from the document must
+    expect both, and find the same description wherever they appear."""
+    spec = (await client.get("/openapi.json")).json()
+    seen: dict[str, list[dict[str, object]]] = {"500": [], "503": []}
+    for path in ENDPOINTS:
+        responses = spec["paths"][path]["get"]["responses"]
+        codes = {"500"} if path in DATABASE_FREE else {"500", "503"}
+        for code in codes:
+            assert code in responses, (path, code)
+            content = responses[code]["content"]["application/problem+json"]
+            assert content["schema"] == {"$ref": "#/components/schemas/Problem"}, (path, code)
+            seen[code].append(responses[code])
+        if path in DATABASE_FREE:
+            assert "503" not in responses, path
+    assert "Retry-After" in seen["503"][0]["headers"]
+    for code, described in seen.items():
+        assert all(response == described[0] for response in described), code
+
+
 async def test_service_desc_link_names_the_openapi_version_served(
     client: httpx.AsyncClient,
 ) -> None:
@@ -189,3 +213,20 @@ async def test_bad_input_is_400_even_while_the_database_is_down(path: str, param
             response = await client.get(path)
     assert response.status_code == 400, response.text
     assert response.json()["parameter"] == parameter
+
+
+async def test_openapi_gives_parameters_their_real_types() -> None:
+    """The routes take every parameter as text (so our parsers answer for bad values), but the
+    document must still tell clients what to send: limit is an integer within the server's
+    configured bounds, a radius a number >= 0, an id a UUID."""
+    app = create_app(Settings(database_url="postgresql://x@127.0.0.1:1/x", max_limit=500))
+    spec = app.openapi()
+    incidents = {p["name"]: p["schema"] for p in spec["paths"]["/incidents"]["get"]["parameters"]}
+    assert incidents["limit"] == {
+        "type": "integer", "minimum": 1, "maximum": 500, "default": 100, "title": "Limit",
+    }  # fmt: skip
+    assert incidents["max_uncertainty_m"]["type"] == "number"
+    assert incidents["max_uncertainty_m"]["minimum"] == 0
+    (incident_id,) = spec["paths"]["/incidents/{id}"]["get"]["parameters"]
+    assert incident_id["schema"]["format"] == "uuid"
+    assert incident_id["required"] is True

@@ -9,20 +9,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import Conn, IntervalDep, SlugDep, query_parameters
-from api.errors import PROBLEM_JSON
+from api.errors import DATA_ERRORS, not_found
 from api.links import GEOJSON, JSON, route_link, self_link
-from api.models import Corridor, CorridorFeature, CorridorList, CorridorTotals, Link, Problem
+from api.models import Corridor, CorridorFeature, CorridorList, CorridorTotals, Link
 from geo.repo import corridors as repo
 
 router = APIRouter(tags=["corridors"], dependencies=[Depends(query_parameters)])
-
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Invalid parameter."},
-    503: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Database unavailable."},
-}
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "No such corridor."},
-}
 
 
 class GeoJSONResponse(JSONResponse):
@@ -77,7 +69,7 @@ def _corridor(request: Request, row: Any) -> Corridor:
         + _DATETIME_NOTE
     ),
     response_model=CorridorList,
-    responses=_ERRORS,
+    responses=DATA_ERRORS,
 )
 def list_corridors(request: Request, interval: IntervalDep, conn: Conn) -> CorridorList:
     items = [_corridor(request, row) for row in repo.list_corridors(conn, interval=interval)]
@@ -96,7 +88,7 @@ def list_corridors(request: Request, interval: IntervalDep, conn: Conn) -> Corri
     summary="One corridor with incident totals",
     description="One corridor's attributes and totals, without its outline." + _DATETIME_NOTE,
     response_model=Corridor,
-    responses={**_ERRORS, **_NOT_FOUND},
+    responses={**DATA_ERRORS, **not_found("corridor")},
 )
 def get_corridor(request: Request, slug: SlugDep, interval: IntervalDep, conn: Conn) -> Corridor:
     return _corridor(request, repo.get_corridor(conn, slug=slug, interval=interval))
@@ -112,7 +104,7 @@ def get_corridor(request: Request, slug: SlugDep, interval: IntervalDep, conn: C
     ),
     response_model=CorridorFeature,
     response_class=GeoJSONResponse,
-    responses={**_ERRORS, **_NOT_FOUND},
+    responses={**DATA_ERRORS, **not_found("corridor")},
 )
 def get_corridor_feature(
     request: Request, slug: SlugDep, interval: IntervalDep, conn: Conn

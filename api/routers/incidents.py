@@ -22,9 +22,9 @@ from api.deps import (
     PrecisionDep,
     query_parameters,
 )
-from api.errors import PROBLEM_JSON
+from api.errors import DATA_ERRORS, not_found
 from api.links import GEOJSON, page_links, route_link
-from api.models import IncidentCollection, IncidentFeature, Problem
+from api.models import IncidentCollection, IncidentFeature
 from geo import h3index
 from geo.repo import incidents as repo
 
@@ -74,12 +74,6 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Invalid parameter."},
-    503: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Database unavailable."},
-}
-
-
 @router.get(
     "/incidents",
     name="list_incidents",
@@ -98,7 +92,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     ),
     response_model=IncidentCollection,
     response_class=Response,
-    responses={200: {"model": IncidentCollection, "content": {GEOJSON: {}}}, **_ERRORS},
+    responses={200: {"model": IncidentCollection, "content": {GEOJSON: {}}}, **DATA_ERRORS},
 )
 def list_incidents(
     request: Request,
@@ -148,8 +142,8 @@ def list_incidents(
     response_class=Response,
     responses={
         200: {"model": IncidentFeature, "content": {GEOJSON: {}}},
-        404: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "No such incident."},
-        **_ERRORS,
+        **not_found("incident"),
+        **DATA_ERRORS,
     },
 )
 def get_incident(request: Request, id: IncidentIdDep, conn: Conn) -> Response:

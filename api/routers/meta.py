@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.engine import Engine
 
 from api.deps import get_engine
-from api.errors import PROBLEM_JSON
+from api.errors import INTERNAL_ERROR, SERVER_ERRORS
 from api.links import GEOJSON, JSON, route_link, self_link
-from api.models import Credit, Health, Landing, Link, Problem
+from api.models import Credit, Health, Landing, Link
 from geo.errors import DatabaseError, DatabaseUnavailable, translate_db_error
 from geo.repo.health import postgis_version
 
@@ -37,6 +37,7 @@ def _openapi_media_type(openapi_version: str) -> str:
     description="What this service is, where its documentation and data are, and data credits.",
     response_model=Landing,
     response_model_exclude_none=True,
+    responses=INTERNAL_ERROR,
 )
 def landing(request: Request) -> Landing:
     app = request.app
@@ -68,7 +69,7 @@ def landing(request: Request) -> Landing:
         "state and turns 200 again as soon as the database is back, without a restart."
     ),
     response_model=Health,
-    responses={503: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Down."}},
+    responses=SERVER_ERRORS,
 )
 def healthz(request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> Health:
     try:

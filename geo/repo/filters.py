@@ -26,6 +26,8 @@ _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _ISO3 = re.compile(r"^[A-Z0-9]{3}$")
 # Plain ASCII decimals: float() alone also takes "1_0" (10) and non-ASCII digits.
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+# A page size; twelve digits is beyond any maximum, and int() refuses over 4300 digits anyway.
+_COUNT = re.compile(r"[+-]?\d{1,12}", re.ASCII)
 # RFC 3339 (5.6) full-date and date-time; fromisoformat alone also takes ISO 8601's basic, week
 # and offset-less forms, and a date-time without an offset has no UTC day.
 _RFC3339 = re.compile(
@@ -91,8 +93,9 @@ class DateInterval:
 
 _DATETIME_HINT = (
     "datetime must be an RFC 3339 date or date-time (2015-06-01 or 2015-06-01T00:00:00Z) or an "
-    "interval start/end where either end may be '..' (2015-01-01/2015-12-31, ../2016-01-01)"
+    "interval start/end where one end may be '..' or empty (2015-01-01/2015-12-31, ../2016-01-01)"
 )
+_OPEN = ("", "..")
 
 
 def _parse_instant(text: str) -> date | datetime:
@@ -121,17 +124,27 @@ def _after(start: date | datetime, end: date | datetime) -> bool:
 
 
 def parse_datetime(text: str) -> DateInterval:
-    """An OGC API Features ``datetime`` value: one instant, or ``start/end`` with open ends."""
+    """An OGC API Features ``datetime`` value: one instant, or ``start/end`` with one open end.
+
+    Both ends open (``../..``, ``/``) is refused: the standard's grammar allows one open end,
+    and an interval without bounds filters nothing, so it is likely a value lost on the way.
+    """
     text = text.strip()
     if "/" not in text:
-        if text in ("", ".."):
+        if text in _OPEN:
             raise InvalidInput(f"{_DATETIME_HINT}; got {shown(text)}", parameter="datetime")
         day = _day(_parse_instant(text))
         return DateInterval(day, day)
     pieces = text.split("/")
     if len(pieces) != 2:
         raise InvalidInput(f"{_DATETIME_HINT}; got {shown(text)}", parameter="datetime")
-    start, end = (None if p in ("", "..") else _parse_instant(p) for p in pieces)
+    if all(p in _OPEN for p in pieces):
+        raise InvalidInput(
+            "datetime interval must give at least one end (2015-01-01/.., ../2015-12-31); "
+            f"omit datetime for no date filter; got {shown(text)}",
+            parameter="datetime",
+        )
+    start, end = (None if p in _OPEN else _parse_instant(p) for p in pieces)
     if start is not None and end is not None and _after(start, end):
         raise InvalidInput(
             f"datetime interval starts after it ends ({start} > {end}); got {shown(text)}",
@@ -170,6 +183,22 @@ def parse_max_uncertainty(text: str) -> float:
         raise InvalidInput(
             f"max_uncertainty_m must be a number of metres ≥ 0 (e.g. 5000); got {shown(text)}",
             parameter="max_uncertainty_m",
+        )
+    return value
+
+
+def parse_limit(text: str, *, maximum: int) -> int:
+    """A page size within 1..maximum: out of range is an error, never silently capped."""
+    if not _COUNT.fullmatch(text.strip()):
+        raise InvalidInput(
+            f"limit must be between 1 and {maximum} (an integer); got {shown(text)}",
+            parameter="limit",
+        )
+    value = int(text)
+    if not 1 <= value <= maximum:
+        more = " Use the 'next' link to page through larger results." if value > 0 else ""
+        raise InvalidInput(
+            f"limit must be between 1 and {maximum}; got {value}.{more}", parameter="limit"
         )
     return value
 
