@@ -86,10 +86,6 @@ class DateInterval:
     start: date | None
     end: date | None
 
-    @property
-    def is_open(self) -> bool:
-        return self.start is None and self.end is None
-
 
 _DATETIME_HINT = (
     "datetime must be an RFC 3339 date or date-time (2015-06-01 or 2015-06-01T00:00:00Z) or an "
