@@ -376,6 +376,28 @@ def _finish_params(report: ImportReport) -> dict[str, Any]:
 def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encoding: str) -> None:
     issues = Issues()
     report.rejections, report.warnings = issues.rejections, issues.warnings
+    try:
+        _load(conn, report, plan, path, encoding, issues)
+    except BaseException:
+        # A failed run wrote nothing, but the rows read before the failure and their
+        # rejections are reported (and stored) as they are listed, so the counts agree.
+        _count_read(report, issues)
+        raise
+
+
+def _count_read(report: ImportReport, issues: Issues) -> None:
+    report.rejected = len(issues.rejections)
+    report.rows_read = issues.accepted + report.rejected
+
+
+def _load(
+    conn: Connection,
+    report: ImportReport,
+    plan: _Plan,
+    path: Path,
+    encoding: str,
+    issues: Issues,
+) -> None:
     if plan.setup_error is not None:
         raise plan.setup_error
     assert plan.read is not None and report.run_id is not None
@@ -450,8 +472,7 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
         timings["reindex"] = time.perf_counter() - t0
     report.inserted, report.updated = int(inserted), int(updated)
     report.unchanged = issues.accepted - report.inserted - report.updated
-    report.rejected = len(issues.rejections)
-    report.rows_read = issues.accepted + report.rejected
+    _count_read(report, issues)
     report.enriched = report.inserted + report.updated
     report.timings = timings
 
