@@ -130,3 +130,35 @@ def test_reported_date_is_read_like_the_csv_importer_does(conn: Connection, tmp_
         sa.text("SELECT reported_date::text FROM incidents WHERE source = 'test-reported'")
     ).scalar_one()
     assert stored == "2020-01-05"
+
+
+def test_list_properties_must_hold_strings(conn: Connection, tmp_path: Path) -> None:
+    """Objects, nulls or numbers in a list were stored as Python's text ("{'a': 1}", "None")."""
+    path = tmp_path / "lists.geojson"
+    features = [
+        _point_feature({"violence_types": [{"a": 1}, None]}, fid="L-0"),
+        _point_feature({"violence_types": ["beating", None]}, fid="L-1"),
+        _point_feature({"origin_countries": {"SYR": 1}}, fid="L-2"),
+        _point_feature({"origin_countries": ["SYR", 760]}, fid="L-3"),
+        _point_feature({"location_text": {"name": "Velika Kladuša"}}, fid="L-4"),
+        _point_feature({"violence_types": [" beating ", "", "theft"]}, fid="L-5"),
+        _point_feature({"violence_types": "beating; theft", "origin_countries": None}, fid="L-6"),
+    ]
+    path.write_text(json.dumps(_collection(features)))
+    report = run_import(conn, importer="geojson", path=path, source="test-lists")
+    assert report.status == "succeeded", report.error
+    reasons = {r["row"]: r["reason"] for r in report.rejections}
+    assert reasons == {
+        0: "property 'violence_types': item 0 is an object; the array must hold strings",
+        1: "property 'violence_types': item 1 is null; the array must hold strings",
+        2: "property 'origin_countries' is an object; give an array of strings "
+        "(or one string separated by ';')",
+        3: "property 'origin_countries': item 1 is a number; the array must hold strings",
+        4: "property 'location_text' is an object; give text",
+    }
+    stored = dict(
+        conn.execute(
+            sa.text("SELECT source_id, violence_types FROM incidents WHERE source = 'test-lists'")
+        ).all()
+    )
+    assert stored == {"L-5": ["beating", "theft"], "L-6": ["beating", "theft"]}

@@ -23,6 +23,7 @@ from geo.importers.text import decode, fix_mojibake
 
 LAYOUT = "geojson-points"
 ID_KEYS = ("id", "source_id")
+LIST_FIELDS = ("origin_countries", "violence_types")
 # An escaped NUL in JSON text: \u0000 after an even run of backslashes.
 _NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 # crs names that mean WGS 84 longitude/latitude, as GeoJSON before RFC 7946 wrote them.
@@ -93,6 +94,46 @@ def _raw_json(props: dict[str, Any], ident: Any) -> str:
     return text.replace(LIST_SEP, " ")
 
 
+def _json_type(value: Any) -> str:
+    """What a JSON value is, in the words of the JSON spec, for reasons."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    return "a number" if isinstance(value, int | float) else "a string"
+
+
+def _list(props: dict[str, Any], name: str) -> str | None:
+    """A list property (an array of strings, or one string split on ';') as staged text.
+
+    Anything else would be stored as Python's text of it (``"{'a': 1}"``, ``"None"``), so the
+    feature is rejected naming the property and the item."""
+    value = props.get(name)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        items = value.split(";")
+    elif isinstance(value, list):
+        items = value
+    else:
+        raise RowError(
+            f"property {name!r} is {_json_type(value)}; give an array of strings "
+            "(or one string separated by ';')",
+            "bad list property",
+        )
+    for i, item in enumerate(items):
+        if not isinstance(item, str):
+            raise RowError(
+                f"property {name!r}: item {i} is {_json_type(item)}; the array must hold strings",
+                "bad list property",
+            )
+    return LIST_SEP.join(x.strip() for x in items if x.strip()) or None
+
+
 def _feature(
     row: int,
     feature: Any,
@@ -119,6 +160,8 @@ def _feature(
         value = props.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
+        if isinstance(value, dict | list):  # its Python text would be stored
+            raise RowError(f"property {name!r} is {_json_type(value)}; give text", "bad property")
         if isinstance(value, str):
             fixed = fix_mojibake(value.strip())
             if fixed != value.strip():
@@ -137,11 +180,7 @@ def _feature(
         reported = parse_day(reported_text) if reported_text else None
     except DateError as exc:
         raise RowError(str(exc), "bad date") from None
-    lists = {}
-    for name in ("origin_countries", "violence_types"):
-        value = props.get(name)
-        items = value if isinstance(value, list) else (str(value).split(";") if value else [])
-        lists[name] = LIST_SEP.join(str(x).strip() for x in items if str(x).strip()) or None
+    lists = {name: _list(props, name) for name in LIST_FIELDS}
     countries = country_codes(get, row, issues)
     raw_json = _raw_json(props, feature.get("id"))
     ident = next((str(props[k]) for k in ID_KEYS if props.get(k) not in (None, "")), None)
