@@ -162,3 +162,30 @@ def test_list_properties_must_hold_strings(conn: Connection, tmp_path: Path) -> 
         ).all()
     )
     assert stored == {"L-5": ["beating", "theft"], "L-6": ["beating", "theft"]}
+
+
+def test_a_separator_inside_a_list_item_rejects_the_feature(
+    conn: Connection, tmp_path: Path
+) -> None:
+    """Staging joins list items with a unit separator: one inside an item split it in two."""
+    path = tmp_path / "separator.geojson"
+    features = [
+        _point_feature({"violence_types": ["beating\x1ftheft"]}, fid="S-0"),
+        _point_feature({"origin_countries": "Syria; Iraq\x1fIran"}, fid="S-1"),
+        _point_feature({"violence_types": ["dog \x00bite"]}, fid="S-2"),
+        _point_feature({"violence_types": ["beating", "theft"]}, fid="S-3"),
+    ]
+    path.write_text(json.dumps(_collection(features)))
+    report = run_import(conn, importer="geojson", path=path, source="test-separator")
+    assert report.status == "succeeded", report.error
+    reasons = {r["row"]: r["reason"] for r in report.rejections}
+    separator = "contains a control character (NUL/unit separator); remove it"
+    assert reasons == {
+        0: f"property 'violence_types': item 0 {separator}",
+        1: f"property 'origin_countries': item 1 {separator}",
+        2: f"property 'violence_types': item 0 {separator}",
+    }
+    stored = conn.execute(
+        sa.text("SELECT source_id, violence_types FROM incidents WHERE source = 'test-separator'")
+    ).all()
+    assert [tuple(r) for r in stored] == [("S-3", ["beating", "theft"])]

@@ -110,8 +110,9 @@ def _json_type(value: Any) -> str:
 def _list(props: dict[str, Any], name: str) -> str | None:
     """A list property (an array of strings, or one string split on ';') as staged text.
 
-    Anything else would be stored as Python's text of it (``"{'a': 1}"``, ``"None"``), so the
-    feature is rejected naming the property and the item."""
+    Anything else would be stored as Python's text of it (``"{'a': 1}"``, ``"None"``), and a
+    unit separator inside an item would split it in two, so such a feature is rejected naming
+    the property and the item, as CSV rows with NUL/unit separators are."""
     value = props.get(name)
     if value is None:
         return None
@@ -130,6 +131,12 @@ def _list(props: dict[str, Any], name: str) -> str | None:
             raise RowError(
                 f"property {name!r}: item {i} is {_json_type(item)}; the array must hold strings",
                 "bad list property",
+            )
+        if LIST_SEP in item or "\x00" in item:  # staging joins items with LIST_SEP
+            raise RowError(
+                f"property {name!r}: item {i} contains a control character (NUL/unit "
+                "separator); remove it",
+                "control characters (NUL/unit separator)",
             )
     return LIST_SEP.join(x.strip() for x in items if x.strip()) or None
 
