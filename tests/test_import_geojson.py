@@ -189,3 +189,49 @@ def test_a_separator_inside_a_list_item_rejects_the_feature(
         sa.text("SELECT source_id, violence_types FROM incidents WHERE source = 'test-separator'")
     ).all()
     assert [tuple(r) for r in stored] == [("S-3", ["beating", "theft"])]
+
+
+def test_an_id_that_is_not_a_string_or_number_rejects_the_feature(
+    conn: Connection, tmp_path: Path
+) -> None:
+    """RFC 7946: an id is a string or a number. ``true`` used to become the key "True"."""
+    path = tmp_path / "ids.geojson"
+    features = [
+        {**_point_feature({}), "id": True},
+        {**_point_feature({}), "id": {"n": 1}},
+        {**_point_feature({}), "id": [1]},
+        _point_feature({"source_id": False}),
+        _point_feature({"id": {"n": 2}}, fid="shadowed"),
+        {**_point_feature({"dead": 1}), "id": 7},
+        {**_point_feature({"dead": 2}), "id": 7.5},
+        {**_point_feature({"dead": 3}), "id": 8.0},
+        _point_feature({"id": 9, "dead": 4}),
+    ]
+    path.write_text(json.dumps(_collection(features)))
+    report = run_import(conn, importer="geojson", path=path, source="test-ids")
+    assert report.status == "succeeded", report.error
+    reasons = {r["row"]: r["reason"] for r in report.rejections}
+    assert reasons == {
+        0: "feature id must be a string or a number, not a boolean",
+        1: "feature id must be a string or a number, not an object",
+        2: "feature id must be a string or a number, not an array",
+        3: "property 'source_id' must be a string or a number, not a boolean",
+        4: "property 'id' must be a string or a number, not an object",
+    }
+    rows = conn.execute(sa.text("SELECT source_id, dead FROM incidents WHERE source = 'test-ids'"))
+    stored = {r.source_id: r.dead for r in rows}
+    # Numbers keep their Python text (documented): 8.0 stays "8.0", as earlier imports keyed it.
+    assert stored == {"7": 1, "7.5": 2, "8.0": 3, "9": 4}
+    again = run_import(conn, importer="geojson", path=path, source="test-ids", force=True)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 4)
+
+
+def test_a_feature_id_that_is_not_finite_rejects_the_feature(
+    conn: Connection, tmp_path: Path
+) -> None:
+    path = tmp_path / "nan_id.geojson"
+    text = json.dumps(_collection([{**_point_feature({}), "id": 1.5}]))
+    path.write_text(text.replace('"id": 1.5', '"id": NaN'))
+    report = run_import(conn, importer="geojson", path=path, source="test-nan-id")
+    reasons = [r["reason"] for r in report.rejections]
+    assert reasons == ["feature id must be a string or a finite number, not NaN or Infinity"]

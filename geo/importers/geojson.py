@@ -8,6 +8,7 @@ location, like a spreadsheet row without coordinates.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -141,6 +142,29 @@ def _list(props: dict[str, Any], name: str) -> str | None:
     return LIST_SEP.join(x.strip() for x in items if x.strip()) or None
 
 
+def _ident(props: dict[str, Any], feature_id: Any) -> str | None:
+    """The feature's own identity: property ``id`` or ``source_id``, else the feature's id."""
+    for key in ID_KEYS:
+        if props.get(key) not in (None, ""):
+            return _id_text(props[key], f"property {key!r}")
+    if feature_id not in (None, ""):
+        return _id_text(feature_id, "feature id")
+    return None
+
+
+def _id_text(value: Any, what: str) -> str:
+    """An id as ``source_id``. RFC 7946: a string or a number; anything else (``true``, an
+    object) would be keyed as Python's text of it. A number keeps Python's text, so ``1`` and
+    ``1.0`` are different ids: making them one would re-key features already imported."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return str(value)
+    if isinstance(value, float):
+        raise RowError(f"{what} must be a string or a finite number, not NaN or Infinity", "bad id")
+    raise RowError(f"{what} must be a string or a number, not {_json_type(value)}", "bad id")
+
+
 def _feature(
     row: int,
     feature: Any,
@@ -190,9 +214,7 @@ def _feature(
     lists = {name: _list(props, name) for name in LIST_FIELDS}
     countries = country_codes(get, row, issues)
     raw_json = _raw_json(props, feature.get("id"))
-    ident = next((str(props[k]) for k in ID_KEYS if props.get(k) not in (None, "")), None)
-    if ident is None and feature.get("id") not in (None, ""):
-        ident = str(feature["id"])
+    ident = _ident(props, feature.get("id"))
     if ident is not None:
         source_id = keys.from_id(ident, row, unit="feature")
     else:
