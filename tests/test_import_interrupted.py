@@ -7,6 +7,7 @@ import's lock is checked from another connection while it runs.
 
 from __future__ import annotations
 
+import csv
 import json
 import multiprocessing
 import os
@@ -22,8 +23,11 @@ from sqlalchemy.engine import Connection, Engine
 from api.settings import Settings
 from geo.db import create_engine
 from geo.geocode import geocode
-from geo.importers import run_import
+from geo.importers import run_import, stage
 from geo.importers.runlock import INTERRUPTED, KEY_SPACE, close_interrupted, run_key
+
+APP_NAME = "crossings-import-interrupted-test"
+SAMPLE_CURRENT = Path(__file__).parent.parent / "data" / "sample" / "mmp_current_layout_2014.csv"
 
 
 def _geojson(path: Path, tag: str) -> Path:
@@ -138,39 +142,73 @@ def test_a_live_import_holds_its_lock_until_it_is_closed(engine: Engine, tmp_pat
         _cleanup(engine, "t-live")
 
 
-def _import_and_die(url: str, path: str) -> None:
-    """A child process that is killed (SIGKILL) in the middle of its import."""
+def _import_and_die(url: str, path: str, importer: str, source: str) -> None:
+    """A child process that is killed (SIGKILL) in the middle of its import: by its geocoder,
+    or (mmp) by the test while the COPY is streaming."""
 
     def geocoder(text: str, **hints: Any) -> Any:
         os.kill(os.getpid(), signal.SIGKILL)
 
-    eng = create_engine(url)
-    run_import(eng, importer="geojson", path=Path(path), source="t-killed", geocoder=geocoder)
+    if importer == "mmp":
+        stage.PARALLEL_MIN_BYTES = 0  # read in a forked reader, as a large file is
+        stage.QUEUED = 1  # few messages held: the reader is still sending when we die
+    eng = create_engine(url, application_name=APP_NAME)
+    run_import(eng, importer=importer, path=Path(path), source=source, geocoder=geocoder)
+    time.sleep(60)  # not reached: killed before
+
+
+def _kill_when_copying(engine: Engine, pid: int) -> None:
+    deadline = time.monotonic() + 30
+    with engine.connect() as watcher:
+        while time.monotonic() < deadline:
+            copying = watcher.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = :app "
+                    "AND query LIKE 'COPY import_stage%' AND state = 'active'"
+                ),
+                {"app": APP_NAME},
+            ).scalar_one()
+            watcher.rollback()
+            if copying:
+                break
+            time.sleep(0.005)
+    os.kill(pid, signal.SIGKILL)
+
+
+def _killed_run(
+    engine: Engine, settings: Settings, path: Path, importer: str, source: str
+) -> uuid.UUID:
+    """Run an import in a process killed mid-run; its run, once its session has ended."""
+    child = multiprocessing.get_context("fork").Process(
+        target=_import_and_die, args=(settings.sqlalchemy_url, str(path), importer, source)
+    )
+    child.start()
+    if importer == "mmp":
+        assert child.pid is not None
+        _kill_when_copying(engine, child.pid)
+    child.join(60)
+    assert child.exitcode == -signal.SIGKILL
+    with engine.connect() as c:
+        dead = uuid.UUID(
+            str(
+                c.execute(
+                    sa.text("SELECT id FROM import_runs WHERE source = :s"), {"s": source}
+                ).scalar_one()
+            )
+        )
+        assert _run(c, dead).status == "running"  # what a killed import used to leave
+    deadline = time.monotonic() + 10
+    while _lock_held(engine, dead) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the server notices the closed socket and ends the session
+    return dead
 
 
 def test_an_import_killed_mid_run_is_marked_failed_by_the_next(
     engine: Engine, settings: Settings, tmp_path: Path
 ) -> None:
     path = _geojson(tmp_path / "killed.geojson", "K")
-    child = multiprocessing.get_context("fork").Process(
-        target=_import_and_die, args=(settings.sqlalchemy_url, str(path))
-    )
     try:
-        child.start()
-        child.join(60)
-        assert child.exitcode == -signal.SIGKILL
-        with engine.connect() as c:
-            dead = uuid.UUID(
-                str(
-                    c.execute(
-                        sa.text("SELECT id FROM import_runs WHERE source = 't-killed'")
-                    ).scalar_one()
-                )
-            )
-            assert _run(c, dead).status == "running"  # what a killed import used to leave
-        deadline = time.monotonic() + 10
-        while _lock_held(engine, dead) and time.monotonic() < deadline:
-            time.sleep(0.05)  # the server notices the closed socket and ends the session
+        dead = _killed_run(engine, settings, path, "geojson", "t-killed")
         report = run_import(engine, importer="geojson", path=path, source="t-killed")
         assert report.status == "succeeded", report.to_dict()
         with engine.connect() as c:
@@ -182,3 +220,24 @@ def test_an_import_killed_mid_run_is_marked_failed_by_the_next(
             assert stored == 2  # the killed run wrote nothing; this one wrote both
     finally:
         _cleanup(engine, "t-killed")
+
+
+def test_a_killed_import_does_not_leave_its_reader_holding_the_session(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    """A forked reader inherits the database socket: orphaned, it kept the session (and the
+    run's lock) alive forever, so the run was never seen as interrupted."""
+    with SAMPLE_CURRENT.open(encoding="utf-8", newline="") as fh:
+        header, *rows = list(csv.reader(fh))
+    coords = header.index("Coordinates")
+    located = [row for row in rows if row[coords] != "0"]  # no geocoding: killed by the test
+    path = tmp_path / "killed_reader.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([header, *located * 100])  # the reader has more to send
+    try:
+        dead = _killed_run(engine, settings, path, "mmp", "t-killed-reader")
+        assert not _lock_held(engine, dead)
+        with engine.begin() as c:
+            assert close_interrupted(c) == [dead]
+    finally:
+        _cleanup(engine, "t-killed-reader")
