@@ -13,7 +13,10 @@ MAX_LISTED = 10
 
 @dataclass
 class ImportReport:
-    """One import run. ``rows_read`` = inserted + updated + unchanged + rejected."""
+    """One import run. ``rows_read`` = inserted + updated + unchanged + rejected.
+
+    A failed run wrote nothing: inserted, updated and unchanged are 0, while ``rows_read`` and
+    ``rejected`` count the rows read before the failure, as ``rejections`` lists them."""
 
     importer: str
     source: str
@@ -72,10 +75,16 @@ class ImportReport:
             lines.append(f"  skipped: {self.skipped_reason}")
         if self.error:
             lines.append(f"  error: {self.error}")
-        lines.append(
-            f"  rows read {self.rows_read}: inserted {self.inserted}, updated {self.updated}, "
-            f"unchanged {self.unchanged}, rejected {self.rejected}"
-        )
+        if self.status == "failed":
+            lines.append(
+                f"  rows read {self.rows_read}, rejected {self.rejected}; nothing written "
+                "(inserted 0, updated 0, unchanged 0)"
+            )
+        else:
+            lines.append(
+                f"  rows read {self.rows_read}: inserted {self.inserted}, updated {self.updated}, "
+                f"unchanged {self.unchanged}, rejected {self.rejected}"
+            )
         if self.enriched is not None:
             lines.append(f"  enriched {self.enriched}")
         if self.rejections:

@@ -51,6 +51,41 @@ def test_row_refused_by_the_database_rolls_back_the_whole_file(conn: Connection)
     assert run.status == "failed" and "test_dead_cap" in run.error and run.finished_at
 
 
+def test_a_failed_run_reports_the_rows_it_read_alike_everywhere(
+    conn: Connection, tmp_path: Path
+) -> None:
+    """Summary, JSON and the stored run agree: rows read and rejected as listed, nothing written."""
+    conn.execute(
+        sa.text("ALTER TABLE incidents ADD CONSTRAINT test_dead_cap CHECK (dead < 500) NOT VALID")
+    )
+    path = tmp_path / "bad_and_refused.csv"
+    bad = (FIXTURES / "mmp_bad_rows.csv").read_text(encoding="utf-8")
+    refused = (FIXTURES / "mmp_constraint.csv").read_text(encoding="utf-8").split("\n", 1)[1]
+    path.write_text(bad + refused, encoding="utf-8")
+    report = run_import(conn, importer="mmp", path=path)
+    assert report.status == "failed" and "test_dead_cap" in (report.error or "")
+    data = report.to_dict()
+    assert data["rejected"] == len(data["rejections"]) == 7
+    assert data["rows_read"] == 16  # 14 records of the bad-rows file, 2 of the refused one
+    assert (data["inserted"], data["updated"], data["unchanged"]) == (0, 0, 0)
+    assert "rows read 16, rejected 7; nothing written" in report.summary()
+    assert "rejections (7):" in report.summary()
+    run = (
+        conn.execute(
+            sa.text(
+                "SELECT rows_read, inserted, updated, unchanged, rejected, "
+                "jsonb_array_length(rejections) AS listed FROM import_runs WHERE id = :r"
+            ),
+            {"r": report.run_id},
+        )
+        .mappings()
+        .one()
+    )
+    assert dict(run) == {
+        "rows_read": 16, "inserted": 0, "updated": 0, "unchanged": 0, "rejected": 7, "listed": 7,
+    }  # fmt: skip
+
+
 def test_a_row_the_database_refuses_is_not_logged(
     conn: Connection, caplog: pytest.LogCaptureFixture
 ) -> None:

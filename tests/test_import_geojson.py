@@ -130,3 +130,108 @@ def test_reported_date_is_read_like_the_csv_importer_does(conn: Connection, tmp_
         sa.text("SELECT reported_date::text FROM incidents WHERE source = 'test-reported'")
     ).scalar_one()
     assert stored == "2020-01-05"
+
+
+def test_list_properties_must_hold_strings(conn: Connection, tmp_path: Path) -> None:
+    """Objects, nulls or numbers in a list were stored as Python's text ("{'a': 1}", "None")."""
+    path = tmp_path / "lists.geojson"
+    features = [
+        _point_feature({"violence_types": [{"a": 1}, None]}, fid="L-0"),
+        _point_feature({"violence_types": ["beating", None]}, fid="L-1"),
+        _point_feature({"origin_countries": {"SYR": 1}}, fid="L-2"),
+        _point_feature({"origin_countries": ["SYR", 760]}, fid="L-3"),
+        _point_feature({"location_text": {"name": "Velika Kladuša"}}, fid="L-4"),
+        _point_feature({"violence_types": [" beating ", "", "theft"]}, fid="L-5"),
+        _point_feature({"violence_types": "beating; theft", "origin_countries": None}, fid="L-6"),
+    ]
+    path.write_text(json.dumps(_collection(features)))
+    report = run_import(conn, importer="geojson", path=path, source="test-lists")
+    assert report.status == "succeeded", report.error
+    reasons = {r["row"]: r["reason"] for r in report.rejections}
+    assert reasons == {
+        0: "property 'violence_types': item 0 is an object; the array must hold strings",
+        1: "property 'violence_types': item 1 is null; the array must hold strings",
+        2: "property 'origin_countries' is an object; give an array of strings "
+        "(or one string separated by ';')",
+        3: "property 'origin_countries': item 1 is a number; the array must hold strings",
+        4: "property 'location_text' is an object; give text",
+    }
+    stored = dict(
+        conn.execute(
+            sa.text("SELECT source_id, violence_types FROM incidents WHERE source = 'test-lists'")
+        ).all()
+    )
+    assert stored == {"L-5": ["beating", "theft"], "L-6": ["beating", "theft"]}
+
+
+def test_a_separator_inside_a_list_item_rejects_the_feature(
+    conn: Connection, tmp_path: Path
+) -> None:
+    """Staging joins list items with a unit separator: one inside an item split it in two."""
+    path = tmp_path / "separator.geojson"
+    features = [
+        _point_feature({"violence_types": ["beating\x1ftheft"]}, fid="S-0"),
+        _point_feature({"origin_countries": "Syria; Iraq\x1fIran"}, fid="S-1"),
+        _point_feature({"violence_types": ["dog \x00bite"]}, fid="S-2"),
+        _point_feature({"violence_types": ["beating", "theft"]}, fid="S-3"),
+    ]
+    path.write_text(json.dumps(_collection(features)))
+    report = run_import(conn, importer="geojson", path=path, source="test-separator")
+    assert report.status == "succeeded", report.error
+    reasons = {r["row"]: r["reason"] for r in report.rejections}
+    separator = "contains a control character (NUL/unit separator); remove it"
+    assert reasons == {
+        0: f"property 'violence_types': item 0 {separator}",
+        1: f"property 'origin_countries': item 1 {separator}",
+        2: f"property 'violence_types': item 0 {separator}",
+    }
+    stored = conn.execute(
+        sa.text("SELECT source_id, violence_types FROM incidents WHERE source = 'test-separator'")
+    ).all()
+    assert [tuple(r) for r in stored] == [("S-3", ["beating", "theft"])]
+
+
+def test_an_id_that_is_not_a_string_or_number_rejects_the_feature(
+    conn: Connection, tmp_path: Path
+) -> None:
+    """RFC 7946: an id is a string or a number. ``true`` used to become the key "True"."""
+    path = tmp_path / "ids.geojson"
+    features = [
+        {**_point_feature({}), "id": True},
+        {**_point_feature({}), "id": {"n": 1}},
+        {**_point_feature({}), "id": [1]},
+        _point_feature({"source_id": False}),
+        _point_feature({"id": {"n": 2}}, fid="shadowed"),
+        {**_point_feature({"dead": 1}), "id": 7},
+        {**_point_feature({"dead": 2}), "id": 7.5},
+        {**_point_feature({"dead": 3}), "id": 8.0},
+        _point_feature({"id": 9, "dead": 4}),
+    ]
+    path.write_text(json.dumps(_collection(features)))
+    report = run_import(conn, importer="geojson", path=path, source="test-ids")
+    assert report.status == "succeeded", report.error
+    reasons = {r["row"]: r["reason"] for r in report.rejections}
+    assert reasons == {
+        0: "feature id must be a string or a number, not a boolean",
+        1: "feature id must be a string or a number, not an object",
+        2: "feature id must be a string or a number, not an array",
+        3: "property 'source_id' must be a string or a number, not a boolean",
+        4: "property 'id' must be a string or a number, not an object",
+    }
+    rows = conn.execute(sa.text("SELECT source_id, dead FROM incidents WHERE source = 'test-ids'"))
+    stored = {r.source_id: r.dead for r in rows}
+    # Numbers keep their Python text (documented): 8.0 stays "8.0", as earlier imports keyed it.
+    assert stored == {"7": 1, "7.5": 2, "8.0": 3, "9": 4}
+    again = run_import(conn, importer="geojson", path=path, source="test-ids", force=True)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 4)
+
+
+def test_a_feature_id_that_is_not_finite_rejects_the_feature(
+    conn: Connection, tmp_path: Path
+) -> None:
+    path = tmp_path / "nan_id.geojson"
+    text = json.dumps(_collection([{**_point_feature({}), "id": 1.5}]))
+    path.write_text(text.replace('"id": 1.5', '"id": NaN'))
+    report = run_import(conn, importer="geojson", path=path, source="test-nan-id")
+    reasons = [r["reason"] for r in report.rejections]
+    assert reasons == ["feature id must be a string or a finite number, not NaN or Infinity"]

@@ -8,6 +8,7 @@ location, like a spreadsheet row without coordinates.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from geo.importers.text import decode, fix_mojibake
 
 LAYOUT = "geojson-points"
 ID_KEYS = ("id", "source_id")
+LIST_FIELDS = ("origin_countries", "violence_types")
 # An escaped NUL in JSON text: \u0000 after an even run of backslashes.
 _NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 # crs names that mean WGS 84 longitude/latitude, as GeoJSON before RFC 7946 wrote them.
@@ -93,6 +95,76 @@ def _raw_json(props: dict[str, Any], ident: Any) -> str:
     return text.replace(LIST_SEP, " ")
 
 
+def _json_type(value: Any) -> str:
+    """What a JSON value is, in the words of the JSON spec, for reasons."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    return "a number" if isinstance(value, int | float) else "a string"
+
+
+def _list(props: dict[str, Any], name: str) -> str | None:
+    """A list property (an array of strings, or one string split on ';') as staged text.
+
+    Anything else would be stored as Python's text of it (``"{'a': 1}"``, ``"None"``), and a
+    unit separator inside an item would split it in two, so such a feature is rejected naming
+    the property and the item, as CSV rows with NUL/unit separators are."""
+    value = props.get(name)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        items = value.split(";")
+    elif isinstance(value, list):
+        items = value
+    else:
+        raise RowError(
+            f"property {name!r} is {_json_type(value)}; give an array of strings "
+            "(or one string separated by ';')",
+            "bad list property",
+        )
+    for i, item in enumerate(items):
+        if not isinstance(item, str):
+            raise RowError(
+                f"property {name!r}: item {i} is {_json_type(item)}; the array must hold strings",
+                "bad list property",
+            )
+        if LIST_SEP in item or "\x00" in item:  # staging joins items with LIST_SEP
+            raise RowError(
+                f"property {name!r}: item {i} contains a control character (NUL/unit "
+                "separator); remove it",
+                "control characters (NUL/unit separator)",
+            )
+    return LIST_SEP.join(x.strip() for x in items if x.strip()) or None
+
+
+def _ident(props: dict[str, Any], feature_id: Any) -> str | None:
+    """The feature's own identity: property ``id`` or ``source_id``, else the feature's id."""
+    for key in ID_KEYS:
+        if props.get(key) not in (None, ""):
+            return _id_text(props[key], f"property {key!r}")
+    if feature_id not in (None, ""):
+        return _id_text(feature_id, "feature id")
+    return None
+
+
+def _id_text(value: Any, what: str) -> str:
+    """An id as ``source_id``. RFC 7946: a string or a number; anything else (``true``, an
+    object) would be keyed as Python's text of it. A number keeps Python's text, so ``1`` and
+    ``1.0`` are different ids: making them one would re-key features already imported."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return str(value)
+    if isinstance(value, float):
+        raise RowError(f"{what} must be a string or a finite number, not NaN or Infinity", "bad id")
+    raise RowError(f"{what} must be a string or a number, not {_json_type(value)}", "bad id")
+
+
 def _feature(
     row: int,
     feature: Any,
@@ -119,6 +191,8 @@ def _feature(
         value = props.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
+        if isinstance(value, dict | list):  # its Python text would be stored
+            raise RowError(f"property {name!r} is {_json_type(value)}; give text", "bad property")
         if isinstance(value, str):
             fixed = fix_mojibake(value.strip())
             if fixed != value.strip():
@@ -137,16 +211,10 @@ def _feature(
         reported = parse_day(reported_text) if reported_text else None
     except DateError as exc:
         raise RowError(str(exc), "bad date") from None
-    lists = {}
-    for name in ("origin_countries", "violence_types"):
-        value = props.get(name)
-        items = value if isinstance(value, list) else (str(value).split(";") if value else [])
-        lists[name] = LIST_SEP.join(str(x).strip() for x in items if str(x).strip()) or None
+    lists = {name: _list(props, name) for name in LIST_FIELDS}
     countries = country_codes(get, row, issues)
     raw_json = _raw_json(props, feature.get("id"))
-    ident = next((str(props[k]) for k in ID_KEYS if props.get(k) not in (None, "")), None)
-    if ident is None and feature.get("id") not in (None, ""):
-        ident = str(feature["id"])
+    ident = _ident(props, feature.get("id"))
     if ident is not None:
         source_id = keys.from_id(ident, row, unit="feature")
     else:

@@ -2,7 +2,10 @@
 
 The ``import_runs`` row is committed first (status running) so that a failure can still be
 recorded; the data work (validate, COPY into staging, merge, enrich, close the run) is one
-transaction that either commits whole or leaves the database as it was.
+transaction that either commits whole or leaves the database as it was. The connection doing
+that work holds the run's advisory lock until the run is closed (``geo.importers.runlock``), so
+a run left ``running`` by a killed process is recognised, and closed as failed, by the next
+import.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from geo.db import load_sql, raw_cursor, sql
 from geo.enrich import lookup_points
+from geo.importers import runlock
 from geo.importers.base import STAGE_COLUMNS, Issues, Parsed, SetupError
 from geo.importers.geocoding import Geocoder, RowGeocoder
 from geo.importers.stage import PartReader, open_rows
@@ -179,35 +183,46 @@ def _with_engine(
     engine: Engine, report: ImportReport, plan: _Plan, path: Path, encoding: str, force: bool
 ) -> None:
     with engine.connect() as conn:  # unreachable: SQLAlchemy's OperationalError, nothing begun
+        _close_interrupted(conn)
+        conn.commit()
         if not force and _skip_if_done(conn, report, plan):
             conn.rollback()
             return
-        report.run_id = conn.execute(
-            sql("geo", "import_run_start.sql"), _run_params(report)
-        ).scalar_one()
+        report.run_id = _start_run(conn, report)
         conn.commit()
         try:
-            _work(conn, report, plan, path, encoding)
-            conn.commit()
-            return
-        except Exception as exc:  # noqa: BLE001 - every failure is recorded, then reported
-            error = exc
             try:
-                conn.rollback()
-            except sa.exc.DBAPIError:
-                pass  # the connection is gone; the server rolled the transaction back
-    _record_failure(report, error, lambda: engine.begin())
+                _work(conn, report, plan, path, encoding)
+                conn.commit()
+                return
+            except Exception as exc:  # noqa: BLE001 - every failure is recorded, then reported
+                error = exc
+                try:
+                    conn.rollback()
+                except sa.exc.DBAPIError:
+                    pass  # the connection is gone; the server rolled the transaction back
+            _record_failure(report, error, lambda: engine.begin())
+        finally:
+            _release(conn, report.run_id)
 
 
 def _with_connection(
     conn: Connection, report: ImportReport, plan: _Plan, path: Path, encoding: str, force: bool
 ) -> None:
+    _close_interrupted(conn)
     if not force and _skip_if_done(conn, report, plan):
         return
     with conn.begin_nested():
-        report.run_id = conn.execute(
-            sql("geo", "import_run_start.sql"), _run_params(report)
-        ).scalar_one()
+        report.run_id = _start_run(conn, report)
+    try:
+        _work_in_savepoint(conn, report, plan, path, encoding)
+    finally:
+        _release(conn, report.run_id)
+
+
+def _work_in_savepoint(
+    conn: Connection, report: ImportReport, plan: _Plan, path: Path, encoding: str
+) -> None:
     savepoint = conn.begin_nested()
     try:
         _work(conn, report, plan, path, encoding)
@@ -224,6 +239,32 @@ def _with_connection(
                 lost.orig or lost,
             ) from error
     _record_failure(report, error, lambda: _savepoint(conn))
+
+
+def _start_run(conn: Connection, report: ImportReport) -> uuid.UUID:
+    """Write the run row and take its lock in the same transaction, so no other import can see
+    the row ``running`` without its lock held (it would close the run as interrupted)."""
+    run_id = _uuid(
+        conn.execute(sql("geo", "import_run_start.sql"), _run_params(report)).scalar_one()
+    )
+    runlock.lock(conn, run_id)
+    return run_id
+
+
+def _close_interrupted(conn: Connection) -> None:
+    for run_id in runlock.close_interrupted(conn):
+        log.warning("import run %s was interrupted; marked failed", run_id)
+
+
+def _release(conn: Connection, run_id: uuid.UUID | None) -> None:
+    """Drop the run's lock once the run is closed. If that fails, the connection is closed
+    instead: a pooled connection must not keep a dead run's lock (the server drops it)."""
+    if run_id is None or conn.invalidated:
+        return
+    try:
+        runlock.unlock(conn, run_id)
+    except sa.exc.DBAPIError:
+        conn.invalidate()
 
 
 @contextmanager
@@ -335,6 +376,28 @@ def _finish_params(report: ImportReport) -> dict[str, Any]:
 def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encoding: str) -> None:
     issues = Issues()
     report.rejections, report.warnings = issues.rejections, issues.warnings
+    try:
+        _load(conn, report, plan, path, encoding, issues)
+    except BaseException:
+        # A failed run wrote nothing, but the rows read before the failure and their
+        # rejections are reported (and stored) as they are listed, so the counts agree.
+        _count_read(report, issues)
+        raise
+
+
+def _count_read(report: ImportReport, issues: Issues) -> None:
+    report.rejected = len(issues.rejections)
+    report.rows_read = issues.accepted + report.rejected
+
+
+def _load(
+    conn: Connection,
+    report: ImportReport,
+    plan: _Plan,
+    path: Path,
+    encoding: str,
+    issues: Issues,
+) -> None:
     if plan.setup_error is not None:
         raise plan.setup_error
     assert plan.read is not None and report.run_id is not None
@@ -409,8 +472,7 @@ def _work(conn: Connection, report: ImportReport, plan: _Plan, path: Path, encod
         timings["reindex"] = time.perf_counter() - t0
     report.inserted, report.updated = int(inserted), int(updated)
     report.unchanged = issues.accepted - report.inserted - report.updated
-    report.rejected = len(issues.rejections)
-    report.rows_read = issues.accepted + report.rejected
+    _count_read(report, issues)
     report.enriched = report.inserted + report.updated
     report.timings = timings
 

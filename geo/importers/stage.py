@@ -21,10 +21,13 @@ back by the runner.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
+import os
 import pickle
 import queue
+import signal
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -43,6 +46,7 @@ PARALLEL_MIN_BYTES = 8 << 20
 # From this size a reader that can read parts gets two children (2 cores: about half the time).
 SPLIT_MIN_BYTES = 16 << 20
 CHUNK_BYTES = 1 << 20  # COPY text per message from the child
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 LINES = 512  # lines joined and encoded at a time
 POLL_S = 1.0  # how often the parent checks that a silent child is still alive
 QUEUED = 256  # messages held in the parent while it is busy (~256 MiB at most)
@@ -108,7 +112,9 @@ class _Child:
         ctx = multiprocessing.get_context("fork")
         receiver, sender = ctx.Pipe(duplex=False)
         self._pipe: Pipe = receiver
-        self._process = ctx.Process(target=_child, args=(sender, read), daemon=True, name=name)
+        self._process = ctx.Process(
+            target=_child, args=(sender, read, os.getpid()), daemon=True, name=name
+        )
         self._process.start()
         sender.close()  # the child holds the only write end: its exit is our EOF
         self._queue: queue.Queue[tuple[Any, ...]] = queue.Queue(queued)
@@ -355,9 +361,10 @@ def open_rows(
 # In the child ------------------------------------------------------------------------------
 
 
-def _child(pipe: Pipe, read: ChildRead) -> None:
+def _child(pipe: Pipe, read: ChildRead, parent: int) -> None:
     """Read the file (or part) and send it: COPY text, rows to geocode, issues, and at the end
     its keys (for a part); or the exception."""
+    _die_with(parent)
     gc.freeze()  # the parent's objects are never collected here: no scans, no page copies
     issues = Issues()
     sent = [0, 0]
@@ -383,6 +390,22 @@ def _child(pipe: Pipe, read: ChildRead) -> None:
             pass
     finally:
         pipe.close()
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this child when the importing process dies (Linux).
+
+    The fork inherited the import's database socket; a reader orphaned by a killed importer
+    blocks on a pipe nobody reads, keeping that socket, the server session and so the run's
+    lock (``geo.importers.runlock``) alive forever: the run would never be seen as interrupted.
+    """
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return  # not Linux: an orphaned reader ends only when its pipe breaks
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the importer died before the prctl took effect
+        os._exit(1)
 
 
 def _chunks(rows: Iterator[Any], issues: Issues) -> Iterator[list[Any]]:
