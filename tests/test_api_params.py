@@ -247,6 +247,15 @@ async def test_corridor_endpoints_validate_too(client: httpx.AsyncClient) -> Non
     assert response.json()["parameter"] == "slug"
 
 
+async def _rejected(client: httpx.AsyncClient, url: str, parameter: str) -> str:
+    """The detail of the 400 problem ``url`` gets, which must name ``parameter``."""
+    response = await client.get(url)
+    assert response.status_code == 400, response.text
+    problem = response.json()
+    assert problem["parameter"] == parameter
+    return str(problem["detail"])
+
+
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     ("path", "query", "parameter"),
@@ -262,11 +271,8 @@ async def test_a_parameter_given_twice_is_a_400_not_silently_the_last(
 ) -> None:
     """Every parameter takes one value (lists are comma-separated); answering for the last
     of two would hide from the client that its first value was ignored."""
-    response = await client.get(f"{path}?{query}")
-    assert response.status_code == 400, response.text
-    problem = response.json()
-    assert problem["parameter"] == parameter
-    assert "given 2 times" in problem["detail"] and "comma-separated" in problem["detail"]
+    detail = await _rejected(client, f"{path}?{query}", parameter)
+    assert "given 2 times" in detail and "comma-separated" in detail
 
 
 @pytest.mark.anyio
@@ -305,12 +311,9 @@ async def test_an_unknown_query_parameter_is_a_400_naming_the_known_ones(
     client: httpx.AsyncClient, path: str, query: str, parameter: str
 ) -> None:
     """As OGC API Features asks: a typo must not silently answer for the unfiltered data."""
-    response = await client.get(f"{path}?{query}")
-    assert response.status_code == 400, response.text
-    problem = response.json()
-    assert problem["parameter"] == parameter
-    assert f"unknown query parameter '{parameter}'" in problem["detail"]
-    assert "datetime" in problem["detail"]  # every one of these paths takes datetime
+    detail = await _rejected(client, f"{path}?{query}", parameter)
+    assert f"unknown query parameter '{parameter}'" in detail
+    assert "datetime" in detail  # every one of these paths takes datetime
 
 
 # A bad value for every parameter of the data routes; the test below fails for a new parameter

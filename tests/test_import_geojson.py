@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo.importers import run_import
+from geo.report import ImportReport
 
 POINTS = Path(__file__).parent / "fixtures" / "points.geojson"
 
@@ -70,6 +71,20 @@ def _point_feature(properties: dict[str, object], fid: str | None = None) -> dic
     return feature
 
 
+def _import_features(
+    conn: Connection, path: Path, features: list[dict[str, object]], source: str
+) -> ImportReport:
+    """The features written to ``path`` as a FeatureCollection, then imported."""
+    path.write_text(json.dumps(_collection(features)))
+    return run_import(conn, importer="geojson", path=path, source=source)
+
+
+def _reasons(report: ImportReport) -> dict[int, str]:
+    """Rejection reasons by feature index, of a run that succeeded."""
+    assert report.status == "succeeded", report.error
+    return {r["row"]: r["reason"] for r in report.rejections}
+
+
 def test_properties_the_database_cannot_store_reject_that_feature_not_the_file(
     conn: Connection, tmp_path: Path
 ) -> None:
@@ -81,10 +96,8 @@ def test_properties_the_database_cannot_store_reject_that_feature_not_the_file(
         _point_feature({"note": "a literal \\u0000 is text"}),
         _point_feature({"location_text": "half a pair \ud800"}),
     ]
-    path.write_text(json.dumps(_collection(features)))
-    report = run_import(conn, importer="geojson", path=path, source="test-nul")
-    assert report.status == "succeeded", report.error
-    reasons = {r["row"]: r["reason"] for r in report.rejections}
+    report = _import_features(conn, path, features, "test-nul")
+    reasons = _reasons(report)
     assert reasons == {
         0: "properties contain a NUL character",
         1: "properties contain NaN or Infinity",
@@ -123,8 +136,7 @@ def test_reported_date_is_read_like_the_csv_importer_does(conn: Connection, tmp_
         _point_feature({"reported_date": "2020-01-05"}, fid="R-1"),
         _point_feature({"reported_date": "2020-02-30"}, fid="R-2"),
     ]
-    path.write_text(json.dumps(_collection(features)))
-    report = run_import(conn, importer="geojson", path=path, source="test-reported")
+    report = _import_features(conn, path, features, "test-reported")
     assert [(r["row"], r["kind"]) for r in report.rejections] == [(1, "bad date")]
     stored = conn.execute(
         sa.text("SELECT reported_date::text FROM incidents WHERE source = 'test-reported'")
@@ -144,10 +156,8 @@ def test_list_properties_must_hold_strings(conn: Connection, tmp_path: Path) -> 
         _point_feature({"violence_types": [" beating ", "", "theft"]}, fid="L-5"),
         _point_feature({"violence_types": "beating; theft", "origin_countries": None}, fid="L-6"),
     ]
-    path.write_text(json.dumps(_collection(features)))
-    report = run_import(conn, importer="geojson", path=path, source="test-lists")
-    assert report.status == "succeeded", report.error
-    reasons = {r["row"]: r["reason"] for r in report.rejections}
+    report = _import_features(conn, path, features, "test-lists")
+    reasons = _reasons(report)
     assert reasons == {
         0: "property 'violence_types': item 0 is an object; the array must hold strings",
         1: "property 'violence_types': item 1 is null; the array must hold strings",
@@ -175,10 +185,8 @@ def test_a_separator_inside_a_list_item_rejects_the_feature(
         _point_feature({"violence_types": ["dog \x00bite"]}, fid="S-2"),
         _point_feature({"violence_types": ["beating", "theft"]}, fid="S-3"),
     ]
-    path.write_text(json.dumps(_collection(features)))
-    report = run_import(conn, importer="geojson", path=path, source="test-separator")
-    assert report.status == "succeeded", report.error
-    reasons = {r["row"]: r["reason"] for r in report.rejections}
+    report = _import_features(conn, path, features, "test-separator")
+    reasons = _reasons(report)
     separator = "contains a control character (NUL/unit separator); remove it"
     assert reasons == {
         0: f"property 'violence_types': item 0 {separator}",
@@ -207,10 +215,8 @@ def test_an_id_that_is_not_a_string_or_number_rejects_the_feature(
         {**_point_feature({"dead": 3}), "id": 8.0},
         _point_feature({"id": 9, "dead": 4}),
     ]
-    path.write_text(json.dumps(_collection(features)))
-    report = run_import(conn, importer="geojson", path=path, source="test-ids")
-    assert report.status == "succeeded", report.error
-    reasons = {r["row"]: r["reason"] for r in report.rejections}
+    report = _import_features(conn, path, features, "test-ids")
+    reasons = _reasons(report)
     assert reasons == {
         0: "feature id must be a string or a number, not a boolean",
         1: "feature id must be a string or a number, not an object",
