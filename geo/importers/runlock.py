@@ -58,7 +58,7 @@ def close_interrupted(conn: Connection) -> list[uuid.UUID]:
         sa.text("SELECT id FROM import_runs WHERE status = 'running' ORDER BY started_at")
     ).scalars()
     closed = []
-    for run_id in [_uuid(r) for r in running]:
+    for run_id in [as_uuid(r) for r in running]:
         key = {"space": KEY_SPACE, "key": run_key(run_id)}
         if not conn.execute(sa.text("SELECT pg_try_advisory_lock(:space, :key)"), key).scalar():
             continue  # a live import holds it
@@ -73,5 +73,6 @@ def close_interrupted(conn: Connection) -> list[uuid.UUID]:
     return closed
 
 
-def _uuid(value: object) -> uuid.UUID:
+def as_uuid(value: object) -> uuid.UUID:
+    """A run id as the driver gives it (``uuid.UUID``; text from other drivers)."""
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

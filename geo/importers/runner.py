@@ -244,7 +244,7 @@ def _work_in_savepoint(
 def _start_run(conn: Connection, report: ImportReport) -> uuid.UUID:
     """Write the run row and take its lock in the same transaction, so no other import can see
     the row ``running`` without its lock held (it would close the run as interrupted)."""
-    run_id = _uuid(
+    run_id = runlock.as_uuid(
         conn.execute(sql("geo", "import_run_start.sql"), _run_params(report)).scalar_one()
     )
     runlock.lock(conn, run_id)
@@ -444,12 +444,13 @@ def _load(
     timings["enrich"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    # Asked while the key's index is still there: a new source has nothing to update, and the
-    # UPDATE would still read every staged row to find that out.
-    stored = _source_stored(conn, report.source)
-    rebuild = _drop_for_bulk(conn, issues.accepted)
+    rebuild = _drop_for_bulk(conn, issues.accepted, report.source)
     if rebuild:
-        updated = conn.execute(_merge_sql("import_merge_bulk_update.sql")).rowcount if stored else 0
+        updated = (
+            conn.execute(_merge_sql("import_merge_bulk_update.sql")).rowcount
+            if rebuild.source_stored
+            else 0
+        )
         inserted = conn.execute(_merge_sql("import_merge_bulk_insert.sql")).rowcount
     else:
         merged = conn.execute(_merge_sql("import_merge.sql")).one()
@@ -512,9 +513,11 @@ class _Rebuild:
 
     keys: list[str]
     rest: list[str]
+    # whether incidents held any record of the import's source (else there is nothing to update)
+    source_stored: bool
 
 
-def _drop_for_bulk(conn: Connection, staged: int) -> _Rebuild | None:
+def _drop_for_bulk(conn: Connection, staged: int, source: str) -> _Rebuild | None:
     """For a bulk load, drop the indexes, keys and foreign keys of incidents that the load would
     otherwise maintain row by row; return the DDL to restore them (None: not a bulk load).
 
@@ -530,6 +533,9 @@ def _drop_for_bulk(conn: Connection, staged: int) -> _Rebuild | None:
     ).scalar_one()
     if staged < BULK_SHARE * float(existing):
         return None
+    # Asked while the key's index is still there: a new source has nothing to update, and the
+    # UPDATE would still read every staged row to find that out.
+    source_stored = _source_stored(conn, source)
     indexes = conn.execute(sql("geo", "import_secondary_indexes.sql")).all()
     for index in indexes:
         conn.execute(sa.text(f'DROP INDEX "{index.name}"'))
@@ -544,8 +550,5 @@ def _drop_for_bulk(conn: Connection, staged: int) -> _Rebuild | None:
         keys=[restore[c.name] for c in constraints if c.kind == "k"],
         rest=[index.ddl for index in indexes]
         + [restore[c.name] for c in constraints if c.kind == "f"],
+        source_stored=source_stored,
     )
-
-
-def _uuid(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
