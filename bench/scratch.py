@@ -51,6 +51,30 @@ def scratch_database(name: str, *, keep: bool, reuse: bool = False) -> Iterator[
         admin.dispose()
 
 
+@contextmanager
+def database_copies(template: str, names: list[str]) -> Iterator[list[str]]:
+    """Copies of the database ``template`` (no one may be connected to it) under ``names``,
+    made at once and dropped on leaving; yields their URLs. FILE_COPY leaves nothing for the
+    server to write out later, so a copy does not slow a run that follows it."""
+    server = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL).rsplit("/", 1)[0]
+    admin = sa.create_engine(to_sqlalchemy_url(server + "/postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as c:
+            for name in names:
+                c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                c.execute(
+                    sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+                )
+        try:
+            yield [f"{server}/{name}" for name in names]
+        finally:
+            with admin.connect() as c:
+                for name in names:
+                    c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
 def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 

@@ -148,12 +148,12 @@ def lookup_points(
     )
     conn.exec_driver_sql(f"DROP TABLE {keys}")
     conn.exec_driver_sql(f"ALTER TABLE {tables.cells} SET (parallel_workers = 2)")
-    conn.exec_driver_sql(f"ANALYZE {tables.cells}")
+    conn.exec_driver_sql(f"ANALYZE {tables.cells} (cx, cy)")
     candidates = load_sql("geo", "enrich_cell_candidates.sql")
     candidates = candidates.replace("{cells}", tables.cells).replace("{s}", repr(CELL_DEG))
     conn.exec_driver_sql(f"CREATE UNLOGGED TABLE {tables.cands} AS\n{candidates}")
     conn.exec_driver_sql(f"CREATE INDEX ON {tables.cands} (cx, cy, kind)")
-    conn.exec_driver_sql(f"ANALYZE {tables.cands}")
+    conn.exec_driver_sql(f"ANALYZE {tables.cands} (cx, cy, kind)")
     # Created after its table: a SQL function's body is checked when it is created.
     conn.exec_driver_sql(load_sql("geo", "enrich_cell_points.sql").replace("{cands}", tables.cands))
     # The points in batches: all the points of one cell, with its facts; the other points (lone,
@@ -170,7 +170,7 @@ def lookup_points(
         f") b LEFT JOIN {tables.cells} c ON (c.cx, c.cy) = (b.cx, b.cy)"
     )
     conn.exec_driver_sql(f"ALTER TABLE {tables.batches} SET (parallel_workers = 2)")
-    conn.exec_driver_sql(f"ANALYZE {tables.batches}")
+    conn.exec_driver_sql(f"ANALYZE {tables.batches} (cx)")
     conn.exec_driver_sql(
         f"CREATE UNLOGGED TABLE {tables.result} AS\n"
         f"SELECT r.*\n"
@@ -183,7 +183,7 @@ def lookup_points(
         f"FROM {tables.batches} b, pg_temp.enrich_point_batch(b.xs, b.ys) r\n"
         f"WHERE b.cx IS NULL"
     )
-    conn.exec_driver_sql(f"ANALYZE {tables.result}")
+    conn.exec_driver_sql(f"ANALYZE {tables.result} (x, y)")
     conn.exec_driver_sql(f"DROP FUNCTION {FUNCTIONS}")
     # Restored on success only: after an error the transaction (or savepoint) is rolled back,
     # and these transaction-local settings with it.

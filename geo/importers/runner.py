@@ -451,7 +451,10 @@ def _load(
             if rebuild.source_stored
             else 0
         )
-        inserted = conn.execute(_merge_sql("import_merge_bulk_insert.sql")).rowcount
+        insert = (
+            "import_merge_bulk_insert" if rebuild.source_stored else "import_merge_bulk_insert_new"
+        )
+        inserted = conn.execute(_merge_sql(f"{insert}.sql")).rowcount
     else:
         merged = conn.execute(_merge_sql("import_merge.sql")).one()
         inserted, updated = merged.inserted, merged.updated
@@ -513,7 +516,8 @@ class _Rebuild:
 
     keys: list[str]
     rest: list[str]
-    # whether incidents held any record of the import's source (else there is nothing to update)
+    # whether incidents held any record of the import's source (else there is nothing to update,
+    # and every staged key is new)
     source_stored: bool
 
 
@@ -533,8 +537,11 @@ def _drop_for_bulk(conn: Connection, staged: int, source: str) -> _Rebuild | Non
     ).scalar_one()
     if staged < BULK_SHARE * float(existing):
         return None
-    # Asked while the key's index is still there: a new source has nothing to update, and the
-    # UPDATE would still read every staged row to find that out.
+    # The lock the drops below would take anyway, taken first so that no other import can add
+    # records of this source between the probe and the merge. Probed while the key's index is
+    # still there: a new source has nothing to update (the UPDATE would still read every staged
+    # row to find that out) and no key to avoid (nor the anti-join over the keys stored).
+    conn.execute(sa.text("LOCK TABLE incidents IN ACCESS EXCLUSIVE MODE"))
     source_stored = _source_stored(conn, source)
     indexes = conn.execute(sql("geo", "import_secondary_indexes.sql")).all()
     for index in indexes:
