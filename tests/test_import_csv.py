@@ -87,6 +87,30 @@ def test_changed_row_is_updated_and_the_rest_unchanged(
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 6)
 
 
+def test_bulk_load_of_a_new_source_keeps_ids_other_sources_use(
+    conn: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new source's bulk load inserts without looking at the keys stored: its ids may be
+    another source's too, and both sources keep their records."""
+    monkeypatch.setattr(runner, "BULK_MIN_ROWS", 1)
+    monkeypatch.setattr(runner, "BULK_SHARE", 0.0)
+    first = run_import(conn, importer="csv", path=EXAMPLE, mapping=MAPPING)
+    other = run_import(conn, importer="csv", path=EXAMPLE, mapping=MAPPING, source="other-log")
+    assert (first.inserted, other.inserted, other.updated) == (6, 6, 0), other.to_dict()
+    counts = dict(
+        conn.execute(
+            sa.text(
+                "SELECT source, count(DISTINCT source_id) FROM incidents"
+                " WHERE source IN ('example-pushback-log', 'other-log') GROUP BY source"
+            )
+        ).all()
+    )
+    assert counts == {"example-pushback-log": 6, "other-log": 6}
+    again = run_import(conn, importer="csv", path=EXAMPLE, mapping=MAPPING, source="other-log")
+    # now a stored source: the bulk load looks its keys up again, and adds nothing
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 6), again.to_dict()
+
+
 def test_mapping_with_unknown_field_fails_clearly(conn: Connection, tmp_path: Path) -> None:
     mapping = tmp_path / "bad.toml"
     mapping.write_text(
