@@ -272,19 +272,24 @@ def serve(ctx: click.Context, host: str | None, port: int | None, reload: bool) 
     """Serve the API (uvicorn)."""
     import uvicorn
 
+    from api.protocols import ProblemHttpToolsProtocol
+
     settings = _settings(ctx)
+    host, port = host or settings.host, port or settings.port
+    # ProblemHttpToolsProtocol: a request uvicorn cannot parse gets problem+json too.
     if reload:
         uvicorn.run(
             "api.app:app_from_env",
             factory=True,
-            host=host or settings.host,
-            port=port or settings.port,
             reload=True,
+            host=host,
+            port=port,
+            http=ProblemHttpToolsProtocol,
         )
         return
     from api.app import create_app
 
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    uvicorn.run(create_app(settings), host=host, port=port, http=ProblemHttpToolsProtocol)
 
 
 @main.group()
