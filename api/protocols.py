@@ -5,6 +5,8 @@ request line over 64 KiB) before the app sees it, with a plain-text "Invalid HTT
 received.". This subclass of the protocol uvicorn picks by default (httptools, which
 ``uvicorn[standard]`` brings) sends the same 400 as an RFC 9457 body that says what to fix, like
 every other error of the API. Nothing of the request is echoed: it may hold a place.
+It relies on two uvicorn internals (``send_400_response``, ``STATUS_LINE``);
+tests/test_api_protocol.py runs a real uvicorn, so an upgrade that moves them fails there.
 """
 
 from __future__ import annotations
