@@ -27,28 +27,40 @@ class Scratch:
 
 
 @contextmanager
-def scratch_database(name: str, *, keep: bool, reuse: bool = False) -> Iterator[Scratch]:
-    """A database called ``name``: created afresh (or, with ``reuse``, kept as it is when it
-    exists), dropped on leaving unless ``keep``."""
+def _admin() -> Iterator[tuple[str, sa.Engine]]:
+    """The server of ``DATABASE_URL`` (its URL without a database) and an autocommit engine on
+    its ``postgres`` database, for creating and dropping databases."""
     server = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL).rsplit("/", 1)[0]
     admin = sa.create_engine(to_sqlalchemy_url(server + "/postgres"), isolation_level="AUTOCOMMIT")
     try:
+        yield server, admin
+    finally:
+        admin.dispose()
+
+
+def _drop(c: sa.Connection, name: str) -> None:
+    c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def scratch_database(name: str, *, keep: bool, reuse: bool = False) -> Iterator[Scratch]:
+    """A database called ``name``: created afresh (or, with ``reuse``, kept as it is when it
+    exists), dropped on leaving unless ``keep``."""
+    with _admin() as (server, admin):
         with admin.connect() as c:
             exists = c.execute(
                 sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
             ).first()
             reused = bool(reuse and exists)
             if not reused:
-                c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                _drop(c, name)
                 c.execute(sa.text(f'CREATE DATABASE "{name}"'))
         try:
             yield Scratch(url=f"{server}/{name}", reused=reused)
         finally:
             if not keep:
                 with admin.connect() as c:
-                    c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+                    _drop(c, name)
 
 
 @contextmanager
@@ -56,12 +68,10 @@ def database_copies(template: str, names: list[str]) -> Iterator[list[str]]:
     """Copies of the database ``template`` (no one may be connected to it) under ``names``,
     made at once and dropped on leaving; yields their URLs. FILE_COPY leaves nothing for the
     server to write out later, so a copy does not slow a run that follows it."""
-    server = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL).rsplit("/", 1)[0]
-    admin = sa.create_engine(to_sqlalchemy_url(server + "/postgres"), isolation_level="AUTOCOMMIT")
-    try:
+    with _admin() as (server, admin):
         with admin.connect() as c:
             for name in names:
-                c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                _drop(c, name)
                 c.execute(
                     sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
                 )
@@ -70,9 +80,7 @@ def database_copies(template: str, names: list[str]) -> Iterator[list[str]]:
         finally:
             with admin.connect() as c:
                 for name in names:
-                    c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+                    _drop(c, name)
 
 
 def load_average() -> list[float]:
