@@ -445,16 +445,12 @@ def _load(
 
     t0 = time.perf_counter()
     rebuild = _drop_for_bulk(conn, issues.accepted, report.source)
-    if rebuild:
-        updated = (
-            conn.execute(_merge_sql("import_merge_bulk_update.sql")).rowcount
-            if rebuild.source_stored
-            else 0
-        )
-        insert = (
-            "import_merge_bulk_insert" if rebuild.source_stored else "import_merge_bulk_insert_new"
-        )
-        inserted = conn.execute(_merge_sql(f"{insert}.sql")).rowcount
+    if rebuild and rebuild.source_stored:
+        updated = conn.execute(_merge_sql("import_merge_bulk_update.sql")).rowcount
+        inserted = conn.execute(_merge_sql("import_merge_bulk_insert.sql")).rowcount
+    elif rebuild:  # a new source: nothing to update, every staged key new
+        updated = 0
+        inserted = conn.execute(_merge_sql("import_merge_bulk_insert_new.sql")).rowcount
     else:
         merged = conn.execute(_merge_sql("import_merge.sql")).one()
         inserted, updated = merged.inserted, merged.updated
