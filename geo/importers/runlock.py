@@ -33,19 +33,18 @@ def run_key(run_id: uuid.UUID) -> int:
     return int.from_bytes(run_id.bytes[:4], "big", signed=True)
 
 
+def _keys(run_id: uuid.UUID) -> dict[str, int]:
+    """The two keys of a run's lock, as the advisory lock functions take them."""
+    return {"space": KEY_SPACE, "key": run_key(run_id)}
+
+
 def lock(conn: Connection, run_id: uuid.UUID) -> None:
     """Hold the run's lock on this connection's session until ``unlock`` or the session ends."""
-    conn.execute(
-        sa.text("SELECT pg_advisory_lock(:space, :key)"),
-        {"space": KEY_SPACE, "key": run_key(run_id)},
-    )
+    conn.execute(sa.text("SELECT pg_advisory_lock(:space, :key)"), _keys(run_id))
 
 
 def unlock(conn: Connection, run_id: uuid.UUID) -> None:
-    conn.execute(
-        sa.text("SELECT pg_advisory_unlock(:space, :key)"),
-        {"space": KEY_SPACE, "key": run_key(run_id)},
-    )
+    conn.execute(sa.text("SELECT pg_advisory_unlock(:space, :key)"), _keys(run_id))
 
 
 def close_interrupted(conn: Connection) -> list[uuid.UUID]:
@@ -59,8 +58,8 @@ def close_interrupted(conn: Connection) -> list[uuid.UUID]:
     ).scalars()
     closed = []
     for run_id in [as_uuid(r) for r in running]:
-        key = {"space": KEY_SPACE, "key": run_key(run_id)}
-        if not conn.execute(sa.text("SELECT pg_try_advisory_lock(:space, :key)"), key).scalar():
+        taken = conn.execute(sa.text("SELECT pg_try_advisory_lock(:space, :key)"), _keys(run_id))
+        if not taken.scalar():
             continue  # a live import holds it
         try:
             done = conn.execute(
@@ -69,7 +68,7 @@ def close_interrupted(conn: Connection) -> list[uuid.UUID]:
             if done.rowcount:
                 closed.append(run_id)
         finally:
-            conn.execute(sa.text("SELECT pg_advisory_unlock(:space, :key)"), key)
+            unlock(conn, run_id)
     return closed
 
 
