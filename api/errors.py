@@ -105,17 +105,22 @@ def request_id(request: Request) -> str:
     return str(getattr(request.state, "request_id", "") or uuid.uuid4().hex)
 
 
-def problem(request: Request, status: int, detail: str, **extra: Any) -> ProblemResponse:
+def problem_body(status: int, detail: str, **extra: Any) -> dict[str, Any]:
     """An RFC 9457 body; ``type`` is ``about:blank`` so ``title`` is the HTTP reason phrase."""
-    body: dict[str, Any] = {
+    return {
         "type": "about:blank",
         "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
-        "request_id": request_id(request),
         **extra,
     }
+
+
+def problem(request: Request, status: int, detail: str, **extra: Any) -> ProblemResponse:
+    """The problem answer to ``request``, with its path and request id."""
+    body = problem_body(
+        status, detail, instance=request.url.path, request_id=request_id(request), **extra
+    )
     headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
     return ProblemResponse(body, status_code=status, headers=headers)
 

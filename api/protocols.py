@@ -12,25 +12,17 @@ tests/test_api_protocol.py runs a real uvicorn, so an upgrade that moves them fa
 from __future__ import annotations
 
 import json
-from http import HTTPStatus
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from api.errors import PROBLEM_JSON
+from api.errors import PROBLEM_JSON, problem_body
 
 UNREADABLE = (
     "the request could not be read as HTTP/1.1: check the request line and headers, "
     "percent-encode any character outside ASCII in the URL (RFC 3986), and keep the URL well "
     "under 64 KiB"
 )
-BODY = json.dumps(
-    {
-        "type": "about:blank",
-        "title": HTTPStatus.BAD_REQUEST.phrase,
-        "status": 400,
-        "detail": UNREADABLE,
-    }
-).encode()
+BODY = json.dumps(problem_body(400, UNREADABLE)).encode()  # no request: no instance or id
 HEADERS = (
     (b"content-type", PROBLEM_JSON.encode()),
     (b"content-length", str(len(BODY)).encode()),
