@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import pickle
-import time
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -239,16 +238,6 @@ def test_summary_shows_the_decision_and_candidates() -> None:
     text = geocode("Off the coast of Sabratha, Libya").summary()
     assert "Sabratha" in text and "locality" in text and "km" in text and "candidates:" in text
     assert "ambiguous" in geocode("Tripoli").summary()
-
-
-def test_a_warm_call_is_fast() -> None:
-    gazetteer()
-    texts = ["Bodies recovered near Sabratha, Libya", "20 miles north of Zuwara, Libya"] * 50
-    start = time.perf_counter()
-    for text in texts:
-        geocode(text)
-    per_call_ms = (time.perf_counter() - start) * 1000 / len(texts)
-    assert per_call_ms < 10  # typically ~1-2 ms; generous for shared CI machines
 
 
 def test_curated_places_are_well_formed() -> None:
