@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated
 
 import sqlalchemy.exc as sa_exc
@@ -38,12 +38,14 @@ from geo.repo.filters import (
     parse_categories,
     parse_country,
     parse_datetime,
+    parse_datetime_match,
     parse_limit,
     parse_max_uncertainty,
     parse_precisions,
     parse_slug,
     parse_uuid,
 )
+from geo.repo.incidents import IncidentFilter
 
 
 def query_parameters(request: Request) -> None:
@@ -139,13 +141,40 @@ def datetime_param(
                 "Event date filter, as in OGC API Features: one RFC 3339 date or date-time, or "
                 "an interval `start/end` where one end may be `..` or empty for an open end "
                 "(`2015-01-01/2015-12-31`, `2016-01-01/..`); both open is a 400 (omit "
-                "`datetime` instead). Both ends are inclusive; date-times count by their UTC day."
+                "`datetime` instead). Both ends are inclusive; date-times count by their UTC day. "
+                "A record known only to the month or year is the interval of that month or "
+                "year: by default it matches when that interval overlaps the asked one "
+                "(see `datetime_match`)."
             ),
             examples=["2015-01-01/2015-12-31"],
         ),
     ] = None,
+    datetime_match: Annotated[
+        str | None,
+        Query(
+            description=(
+                "How `datetime` treats a record known only to the month or year: `overlaps` "
+                "(default) keeps it when its month or year shares a day with the asked interval "
+                '("January 2014" is in `2014-01-02/2014-01-31`); `within` keeps it only when '
+                "its whole month or year lies inside. Day-precise records are the same either "
+                "way. Needs `datetime`."
+            ),
+            examples=["within"],
+        ),
+    ] = None,
 ) -> DateInterval | None:
-    return parse_datetime(datetime) if datetime is not None else None
+    if datetime is None:
+        if datetime_match is not None:
+            raise InvalidInput(
+                "datetime_match applies to a datetime filter; send datetime too "
+                "(e.g. datetime=2014-01-01/2014-01-31&datetime_match=within)",
+                parameter="datetime_match",
+            )
+        return None
+    interval = parse_datetime(datetime)
+    if datetime_match is None:
+        return interval
+    return replace(interval, match=parse_datetime_match(datetime_match))
 
 
 def category_param(
@@ -274,3 +303,29 @@ MaxUncertaintyDep = Annotated[float | None, Depends(max_uncertainty_param)]
 SlugDep = Annotated[str, Depends(slug_path)]
 IncidentIdDep = Annotated[uuid.UUID, Depends(incident_id_path)]
 PagingDep = Annotated[Paging, Depends(paging_param)]
+
+
+def incident_filter(
+    bbox: BBoxDep,
+    interval: IntervalDep,
+    categories: CategoriesDep,
+    corridor: CorridorDep,
+    country: CountryDep,
+    precision: PrecisionDep,
+    max_uncertainty_m: MaxUncertaintyDep,
+) -> IncidentFilter:
+    """Every filter of ``/incidents`` in one value: each endpoint over public incidents
+    (lists, heatmaps, clusters, statistics, tiles, exports) takes this dependency, so they all
+    accept the same parameters with the same parsing and the same errors."""
+    return IncidentFilter(
+        bbox=bbox,
+        interval=interval,
+        categories=categories,
+        corridor=corridor,
+        country=country,
+        precisions=precision,
+        max_uncertainty_m=max_uncertainty_m,
+    )
+
+
+IncidentFilterDep = Annotated[IncidentFilter, Depends(incident_filter)]

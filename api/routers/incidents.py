@@ -9,19 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from api.deps import (
-    BBoxDep,
-    CategoriesDep,
-    Conn,
-    CorridorDep,
-    CountryDep,
-    IncidentIdDep,
-    IntervalDep,
-    MaxUncertaintyDep,
-    PagingDep,
-    PrecisionDep,
-    query_parameters,
-)
+from api.deps import Conn, IncidentFilterDep, IncidentIdDep, PagingDep, query_parameters
 from api.errors import DATA_ERRORS, not_found
 from api.links import GEOJSON, page_links, route_link
 from api.models import IncidentCollection, IncidentFeature
@@ -95,26 +83,8 @@ def _now() -> str:
     responses={200: {"model": IncidentCollection, "content": {GEOJSON: {}}}, **DATA_ERRORS},
 )
 def list_incidents(
-    request: Request,
-    bbox: BBoxDep,
-    interval: IntervalDep,
-    categories: CategoriesDep,
-    corridor: CorridorDep,
-    country: CountryDep,
-    precision: PrecisionDep,
-    max_uncertainty_m: MaxUncertaintyDep,
-    paging: PagingDep,
-    conn: Conn,
+    request: Request, flt: IncidentFilterDep, paging: PagingDep, conn: Conn
 ) -> Response:
-    flt = repo.IncidentFilter(
-        bbox=bbox,
-        interval=interval,
-        categories=categories,
-        corridor=corridor,
-        country=country,
-        precisions=precision,
-        max_uncertainty_m=max_uncertainty_m,
-    )
     page = repo.list_incidents(conn, flt=flt, limit=paging.limit, cursor=paging.cursor)
     token = page.next_cursor.encode() if page.next_cursor else None
     links = page_links(request, next_token=token, media_type=GEOJSON)

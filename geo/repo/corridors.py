@@ -11,19 +11,13 @@ from sqlalchemy.engine import Connection, RowMapping
 from geo.db import load_sql
 from geo.errors import NotFound, shown
 from geo.repo.filters import DateInterval
+from geo.repo.incidents import interval_sql
 
 Row = RowMapping  # read-only, name-keyed
 
 
 def _query(conn: Connection, *, interval: DateInterval | None, slug: str | None) -> list[Row]:
-    incident_filter = ""
-    params: dict[str, Any] = {}
-    if interval is not None and interval.start is not None:
-        incident_filter += " AND i.event_date >= :date_start"
-        params["date_start"] = interval.start
-    if interval is not None and interval.end is not None:
-        incident_filter += " AND i.event_date <= :date_end"
-        params["date_end"] = interval.end
+    incident_filter, params = ("", {}) if interval is None else _interval(interval)
     corridor_filter = ""
     if slug is not None:
         corridor_filter = " AND c.slug = :slug"
@@ -32,6 +26,12 @@ def _query(conn: Connection, *, interval: DateInterval | None, slug: str | None)
         incident_filter=incident_filter, corridor_filter=corridor_filter
     )
     return [r._mapping for r in conn.execute(sa.text(query), params)]
+
+
+def _interval(interval: DateInterval) -> tuple[str, dict[str, Any]]:
+    """The incidents' date rule, shared with ``/incidents`` (overlaps or within)."""
+    clauses, params = interval_sql(interval)
+    return "".join(f" AND {c}" for c in clauses), params
 
 
 def list_corridors(conn: Connection, *, interval: DateInterval | None = None) -> list[Row]:

@@ -79,12 +79,22 @@ def parse_bbox(text: str) -> BBox:
     return BBox(minx, miny, maxx, maxy)
 
 
+DATETIME_MATCHES = ("overlaps", "within")
+
+
 @dataclass(frozen=True)
 class DateInterval:
-    """Inclusive calendar-day bounds on ``event_date``; ``None`` is an open end."""
+    """Inclusive calendar-day bounds; ``None`` is an open end.
+
+    A record's date is itself an interval (``event_date`` .. ``event_end``: its day, month or
+    year, by ``date_precision``). ``match`` says which records a filter keeps: ``overlaps``
+    (default) those whose interval shares at least a day with the asked one, so "January
+    2014" is in ``2014-01-02/2014-01-31``; ``within`` only those wholly inside it.
+    """
 
     start: date | None
     end: date | None
+    match: str = "overlaps"
 
 
 _DATETIME_HINT = (
@@ -147,6 +157,17 @@ def parse_datetime(text: str) -> DateInterval:
             parameter="datetime",
         )
     return DateInterval(_day(start) if start else None, _day(end) if end else None)
+
+
+def parse_datetime_match(text: str) -> str:
+    """``overlaps`` or ``within`` (``datetime_match``)."""
+    value = text.strip().lower()
+    if value not in DATETIME_MATCHES:
+        raise InvalidInput(
+            f"datetime_match must be one of {', '.join(DATETIME_MATCHES)}; got {shown(text)}",
+            parameter="datetime_match",
+        )
+    return value
 
 
 def parse_categories(text: str) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,12 +57,10 @@ def filter_sql(flt: IncidentFilter, *, corridor_id: int | None) -> tuple[str, di
             boxes.append(f"i.geom && ST_MakeEnvelope(:bx{n}0, :bx{n}1, :bx{n}2, :bx{n}3, 4326)")
             params.update({f"bx{n}0": minx, f"bx{n}1": miny, f"bx{n}2": maxx, f"bx{n}3": maxy})
         clauses.append("(" + " OR ".join(boxes) + ")")
-    if flt.interval is not None and flt.interval.start is not None:
-        clauses.append("i.event_date >= :date_start")
-        params["date_start"] = flt.interval.start
-    if flt.interval is not None and flt.interval.end is not None:
-        clauses.append("i.event_date <= :date_end")
-        params["date_end"] = flt.interval.end
+    if flt.interval is not None:
+        date_clauses, date_params = interval_sql(flt.interval)
+        clauses += date_clauses
+        params.update(date_params)
     if flt.categories:
         clauses.append("i.category = ANY(:categories)")
         params["categories"] = list(flt.categories)
@@ -78,6 +77,41 @@ def filter_sql(flt: IncidentFilter, *, corridor_id: int | None) -> tuple[str, di
         clauses.append("i.uncertainty_m <= :max_uncertainty_m")
         params["max_uncertainty_m"] = flt.max_uncertainty_m
     return "".join(f"\n  AND {c}" for c in clauses), params
+
+
+# An event's interval (event_date .. event_end, migration 0017) is at most a year long, so an
+# overlap with [start, ..] implies event_date >= start - 366 days: a bound the (event_date, id)
+# B-tree can use, where event_end alone has no index.
+_LONGEST_INTERVAL = timedelta(days=366)
+
+
+def interval_sql(interval: DateInterval) -> tuple[list[str], dict[str, Any]]:
+    """Predicates on alias ``i`` for a date filter, by its ``match`` rule (docs/api.md, "Dates").
+
+    ``overlaps``: the record's interval shares a day with the asked one. ``within``: it lies
+    wholly inside. Undated records match no date filter.
+    """
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    start, end = interval.start, interval.end
+    if interval.match == "within":
+        if start is not None:
+            clauses.append("i.event_date >= :date_start")
+            params["date_start"] = start
+        if end is not None:
+            clauses.append("i.event_end <= :date_end")
+            params["date_end"] = end
+        return clauses, params
+    if start is not None:
+        clauses.append("i.event_end >= :date_start")
+        params["date_start"] = start
+        if start > date.min + _LONGEST_INTERVAL:
+            clauses.append("i.event_date >= :date_reach")
+            params["date_reach"] = start - _LONGEST_INTERVAL
+    if end is not None:
+        clauses.append("i.event_date <= :date_end")
+        params["date_end"] = end
+    return clauses, params
 
 
 def corridor_id(conn: Connection, slug: str) -> int:

@@ -1,5 +1,5 @@
 -- Corridors with totals over their public, non-rejected incidents, each event counted once.
--- The caller fills {incident_filter} (date bounds on i.event_date) and {corridor_filter} (one
+-- The caller fills {incident_filter} (the date rule of geo.repo.incidents.interval_sql) and {corridor_filter} (one
 -- slug), both fixed fragments with bound values.
 SELECT
     c.slug,
