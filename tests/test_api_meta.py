@@ -59,7 +59,7 @@ async def test_openapi_documents_every_endpoint(client: httpx.AsyncClient) -> No
     incidents = spec["paths"]["/incidents"]["get"]
     params = {p["name"] for p in incidents["parameters"]}
     assert params == {
-        "bbox", "datetime", "category", "corridor", "country", "precision",
+        "bbox", "datetime", "datetime_match", "category", "corridor", "country", "precision",
         "max_uncertainty_m", "limit", "cursor",
     }  # fmt: skip
     assert "application/geo+json" in incidents["responses"]["200"]["content"]

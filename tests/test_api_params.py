@@ -321,6 +321,7 @@ async def test_an_unknown_query_parameter_is_a_400_naming_the_known_ones(
 BAD_VALUES = {
     "bbox": ["1,2", "0,0,200,1"],
     "datetime": ["yesterday", "2016-02-30"],
+    "datetime_match": ["sometimes"],
     "category": ["drowning"],
     "corridor": ["Central Med"],
     "country": ["Greece"],
