@@ -32,7 +32,19 @@ class SourceRecord(BaseModel):
     date: dt.date | None = Field(description="The date this source gives (see date_precision).")
     date_precision: Literal["day", "month", "year"] | None
     match_score: float | None = Field(
-        description="How well it matches the event's preferred record (0-1); null for that one."
+        description=(
+            "How well it matches the event's preferred record (0-1); null for that one and for "
+            "the parts of a split incident."
+        )
+    )
+    link: Literal["match", "assigned", "part"] | None = Field(
+        default=None,
+        description=(
+            "How this record joined the event (null for the preferred record): `match`, a "
+            "distinct match; `assigned`, one of several records two exports of one source list "
+            "alike (e.g. one body per row at a county's point), paired one to one so each counts "
+            "once; `part`, one of the rows another export splits the incident into."
+        ),
     )
 
 

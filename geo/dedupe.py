@@ -31,6 +31,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from itertools import combinations
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,6 +45,13 @@ LINK_SLACK = 0.10
 AMBIGUITY_MARGIN = 0.03
 RADIUS_KM = 100.0
 WINDOW_DAYS = 7
+# How far a record's own uncertainty may widen the search for partners: a place known only to
+# a sea area or a country is near anything inside it, but the search stays bounded.
+MAX_REACH_KM = 500.0
+# Two exports of one source list the same records: among their records that no distinct match
+# links, those that fit each other interchangeably (same place within uncertainty, same
+# window, compatible counts) and score at least this are paired one to one (see group_pairs).
+ASSIGN_FLOOR = 0.5
 # Distance at which the distance score falls to 1/e: on land sources agree to a few km; at sea
 # positions are estimates (a drift, a rescue position, "off the coast of") and differ more.
 SCALE_LAND_KM = 10.0
@@ -84,6 +92,17 @@ class Record:
     lon: float
     lat: float
     uncertainty_m: float | None
+    incident_type: str | None = None
+
+    @property
+    def cumulative(self) -> bool:
+        """A figure for a period (MMP "Cumulative Incident"), dated when it was compiled."""
+        return (self.incident_type or "").lower().startswith("cumulative")
+
+    @property
+    def date_span(self) -> str:
+        """The precision the matcher treats the date with: a cumulative figure's is its year."""
+        return "year" if self.cumulative else (self.date_precision or "year")
 
     def uncertainty_km(self) -> float:
         """How far off the point may be: the stored uncertainty, or what the coordinates'
@@ -121,6 +140,16 @@ class Pair:
     parts: dict[str, float]
 
 
+@dataclass(frozen=True)
+class PartCandidate:
+    """A record that may be one row of an incident another export records whole."""
+
+    whole: uuid.UUID
+    part: uuid.UUID
+    distance_km: float
+    gap_days: int
+
+
 @dataclass
 class Member:
     id: str
@@ -138,6 +167,11 @@ class Member:
     total: int
     rank: int
     score: float | None  # against the rank-1 member; None for rank 1
+    # how it joined the rank-1 member: "match" (a distinct match) or "assigned" (one of several
+    # interchangeable records of two exports of one source, paired one to one); None for rank 1
+    link: str | None = None
+    block: str | None = None
+    incident_type: str | None = None  # for "assigned": the interchangeable block, "11 x 12" records
 
 
 @dataclass
@@ -160,6 +194,8 @@ class DedupeReport:
     ambiguous: int = 0
     same_origin: int = 0
     weak_link: int = 0
+    assigned: int = 0
+    splits: int = 0
     groups: list[Group] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -188,13 +224,19 @@ class DedupeReport:
             f"  candidate pairs {self.candidate_pairs:,}, at or above threshold "
             f"{self.threshold:.2f}: {self.matched_pairs:,} (not linked: {self.ambiguous:,} "
             f"ambiguous, {self.same_origin:,} same-origin conflicts, "
-            f"{self.weak_link:,} weak cross links)",
+            f"{self.weak_link:,} weak cross links); paired as interchangeable records of two "
+            f"exports of one source: {self.assigned:,}; split incidents made up of parts: "
+            f"{self.splits:,}",
         ]
         if groups:
             for g in self.groups:
                 lines.append(f"event {g.event_id}")
                 for m in g.members:
                     score = "primary" if m.score is None else f"score {m.score:.2f}"
+                    if m.link == "part":
+                        score = "part of the split incident above"
+                    if m.link == "assigned":
+                        score += f", {assigned_words(m.block)}"
                     counts = f"dead {_n(m.dead)} missing {_n(m.missing)} total {m.total}"
                     lines.append(
                         f"  {m.rank}. {m.source} [{m.origin.split(' | ')[-1] or '-'}] "
@@ -202,6 +244,13 @@ class DedupeReport:
                         f"{counts} — {(m.location or '')[:60]!r} — {score}"
                     )
         return "\n".join(lines)
+
+
+def assigned_words(block: str | None) -> str:
+    """Why an ``assigned`` link was made, for a person reading the report."""
+    if block == "1 x 1":
+        return "assigned: the only candidate either export has for the other"
+    return f"assigned one to one within a block of {block} records the two exports list alike"
 
 
 def _decimals(value: float) -> int:
@@ -247,9 +296,7 @@ def score_pair(
     slack = a.uncertainty_km() + b.uncertainty_km()
     beyond = max(0.0, distance_km - slack)
     s_distance = 0.5 * math.exp(-beyond / scale) + 0.5 * math.exp(-distance_km / (scale + slack))
-    widest = max(
-        (a.date_precision or "year", b.date_precision or "year"), key=lambda p: DATE_RANK[p]
-    )
+    widest = max((a.date_span, b.date_span), key=lambda p: DATE_RANK[p])
     s_date = max(0.0, 1.0 - gap_days / (WINDOW_DAYS + 1)) * PRECISION_FACTOR[widest]
     top = max(a.total, b.total)
     # Candidates differ by at most count_allowance (dedupe_pairs.sql applies the same rule):
@@ -285,10 +332,18 @@ class Grouping:
     ambiguous: int = 0  # another record of the same origin matches (almost) as well
     same_origin: int = 0  # the merge would put two records of one origin in one event
     weak_link: int = 0  # some cross pair of the merged group scores below the floor
+    # pairs linked by assignment (assign_interchangeable): the pair -> its block, "11 x 12"
+    assigned: dict[frozenset[uuid.UUID], str] = field(default_factory=dict)
+    # parts of split incidents (find_splits): part -> the record of the whole incident
+    parts: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)
 
 
 def group_pairs(
-    records: dict[uuid.UUID, Record], pairs: Sequence[Pair], *, threshold: float
+    records: dict[uuid.UUID, Record],
+    pairs: Sequence[Pair],
+    *,
+    threshold: float,
+    parts: Sequence[PartCandidate] = (),
 ) -> Grouping:
     """Link pairs at or above ``threshold``, best first, with three guards.
 
@@ -336,9 +391,143 @@ def group_pairs(
         groups[next_key] = ga + gb
         for i in groups[next_key]:
             group_of[i] = next_key
-    result = [sorted(g, key=lambda i: records[i].preference()) for g in groups.values()]
+    for whole, members in find_splits(records, parts, linked=set(group_of)).items():
+        next_key += 1
+        groups[next_key] = [whole, *members]
+        group_of.update(dict.fromkeys(groups[next_key], next_key))
+        out.parts.update(dict.fromkeys(members, whole))
+    out.assigned = assign_interchangeable(records, pairs, linked=set(group_of))
+    for pair in out.assigned:
+        next_key += 1
+        groups[next_key] = sorted(pair, key=str)
+
+    def preferred_first(group: list[uuid.UUID]) -> list[uuid.UUID]:
+        """Preferred record first; the whole of a split incident before its parts."""
+        best = sorted(group, key=lambda i: records[i].preference())
+        whole = out.parts.get(group[-1])
+        return best if whole is None else [whole, *(i for i in best if i != whole)]
+
+    result = [preferred_first(g) for g in groups.values()]
     out.groups = sorted(result, key=lambda g: str(g[0]))
     return out
+
+
+MAX_PARTS = 3
+
+
+def find_splits(
+    records: dict[uuid.UUID, Record], parts: Sequence[PartCandidate], *, linked: set[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """The rows of another export that make up an incident its source marks as split.
+
+    IOM's current MMP layout records some incidents whole and marks them "Split Incident"; the
+    older export lists the same incident as several rows (29 dead off Malta in one row, 151
+    missing at another point in the next, 180 in the current export). No row matches the whole
+    (the totals differ), so each would count on its own: 360 instead of 180. A split record
+    takes 2 to ``MAX_PARTS`` unlinked records of one other origin, each a candidate part
+    (dedupe_parts.sql), whose dead and missing add up exactly to its own — or, failing that,
+    whose totals do; among several such sets, the nearest (summed distance, then ids).
+    """
+    by_whole: dict[uuid.UUID, dict[str, list[PartCandidate]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for c in parts:
+        if c.whole not in linked and c.part not in linked:
+            by_whole[c.whole][records[c.part].origin].append(c)
+    out: dict[uuid.UUID, list[uuid.UUID]] = {}
+    used: set[uuid.UUID] = set()
+    for whole in sorted(by_whole, key=str):
+        w = records[whole]
+        found: list[tuple[int, float, list[str], list[uuid.UUID]]] = []
+        for origin in sorted(by_whole[whole]):
+            options = [c for c in by_whole[whole][origin] if c.part not in used]
+            for k in range(2, MAX_PARTS + 1):
+                for combo in combinations(options, k):
+                    rows = [records[c.part] for c in combo]
+                    exact = sum(r.dead or 0 for r in rows) == (w.dead or 0) and sum(
+                        r.missing or 0 for r in rows
+                    ) == (w.missing or 0)
+                    if exact or sum(r.total for r in rows) == w.total:
+                        ids = sorted((c.part for c in combo), key=str)
+                        distance = sum(c.distance_km for c in combo)
+                        found.append((0 if exact else 1, distance, [str(i) for i in ids], ids))
+        if found:
+            out[whole] = min(found)[3]
+            used.update(out[whole])
+    return out
+
+
+def assign_interchangeable(
+    records: dict[uuid.UUID, Record], pairs: Sequence[Pair], *, linked: set[uuid.UUID]
+) -> dict[frozenset[uuid.UUID], str]:
+    """Pair the interchangeable records of two exports of one source, one to one.
+
+    Two exports of one source (IOM's older and current MMP layouts) list the same records, so a
+    record of one that fits records of the other is expected to be among them. Where the
+    records cannot be told apart — Pima County lists one body per row, at a county point in one
+    export and at each body's point with only the month in the other — no distinct match
+    exists and the ambiguity guard links none: each body would count twice. Here the records
+    not linked otherwise, of the same source and different origins, with a candidate pair
+    scoring at least ``ASSIGN_FLOOR``, form blocks (connected components per pair of origins);
+    each block is paired by a maximum-score one-to-one assignment, so it counts
+    ``max(n, m)`` events, never ``n + m``. Which record of a block pairs with which is
+    arbitrary (deterministic: records ordered by id), and the link says so (``assigned``).
+    Records of different sources are never assigned: another organisation's list need not
+    overlap ours.
+    """
+    from scipy.optimize import linear_sum_assignment  # only runs where exports overlap
+
+    by_origins: dict[tuple[str, str], list[Pair]] = defaultdict(list)
+    for p in pairs:
+        a, b = records[p.a], records[p.b]
+        if (
+            p.score >= ASSIGN_FLOOR
+            and a.source == b.source
+            and a.origin != b.origin
+            and p.a not in linked
+            and p.b not in linked
+        ):
+            by_origins[(min(a.origin, b.origin), max(a.origin, b.origin))].append(p)
+    out: dict[frozenset[uuid.UUID], str] = {}
+    used: set[uuid.UUID] = set()
+    for (left_origin, _), block_pairs in sorted(by_origins.items()):
+        live = [p for p in block_pairs if p.a not in used and p.b not in used]
+        for component in _components(live):
+            left = sorted({i for p in component for i in (p.a, p.b) if
+                           records[i].origin == left_origin}, key=str)  # fmt: skip
+            right = sorted({i for p in component for i in (p.a, p.b)} - set(left), key=str)
+            at = {i: k for k, i in enumerate(left)} | {i: k for k, i in enumerate(right)}
+            score = [[0.0] * len(right) for _ in left]
+            for p in component:
+                x, y = (p.a, p.b) if p.a in set(left) else (p.b, p.a)
+                score[at[x]][at[y]] = p.score
+            rows, cols = linear_sum_assignment(score, maximize=True)
+            block = f"{len(left)} x {len(right)}"
+            for r, c in zip(rows, cols, strict=True):
+                if score[r][c] > 0.0:
+                    out[frozenset((left[r], right[c]))] = block
+                    used.update((left[r], right[c]))
+    return out
+
+
+def _components(pairs: Sequence[Pair]) -> list[list[Pair]]:
+    """The pairs grouped by connected component of their records, in a fixed order."""
+    parent: dict[uuid.UUID, uuid.UUID] = {}
+
+    def root(i: uuid.UUID) -> uuid.UUID:
+        while parent.setdefault(i, i) != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for p in pairs:
+        ra, rb = root(p.a), root(p.b)
+        if ra != rb:
+            parent[max(ra, rb, key=str)] = min(ra, rb, key=str)
+    components: dict[uuid.UUID, list[Pair]] = defaultdict(list)
+    for p in sorted(pairs, key=lambda p: (str(p.a), str(p.b))):
+        components[root(p.a)].append(p)
+    return [components[k] for k in sorted(components, key=str)]
 
 
 # Database ---------------------------------------------------------------------------------
@@ -352,6 +541,7 @@ class Candidates:
     located: int
     records: dict[uuid.UUID, Record]
     pairs: list[Pair]
+    parts: list[PartCandidate] = field(default_factory=list)
 
 
 def find_candidates(
@@ -365,27 +555,51 @@ def find_candidates(
 
     Only the records of some pair are read into Python: with one dense origin most located
     records have no candidate at all. The temporary tables are dropped before returning."""
-    conn.execute(sa.text("DROP TABLE IF EXISTS pg_temp.dedupe_pairs, pg_temp.dedupe_records"))
+    conn.execute(
+        sa.text(
+            "DROP TABLE IF EXISTS pg_temp.dedupe_pairs, pg_temp.dedupe_parts, "
+            "pg_temp.dedupe_records"
+        )
+    )
+    # Degrees of longitude are taken this much nearer the pole than a record (see
+    # dedupe_records.sql): a partner is at most radius + two reaches away, a degree of
+    # latitude is at least 110.5 km, and 10 % more covers the bulge of the path between them.
+    lat_margin = (radius_km + 2 * MAX_REACH_KM) / 100.0
+    params = {"sources": sources, "max_reach_m": MAX_REACH_KM * 1000.0, "lat_margin": lat_margin}
     for statement in load_sql("geo", "dedupe_records.sql").split(";"):
         if statement.strip():
-            conn.execute(sa.text(statement), {"sources": sources})
+            conn.execute(sa.text(statement), params)
     located = int(conn.execute(sa.text("SELECT count(*) FROM dedupe_records")).scalar_one())
     conn.execute(
         sql("geo", "dedupe_pairs.sql"),
-        {"radius_m": radius_km * 1000.0, "window_days": window_days},
+        {"radius_m": radius_km * 1000.0, "window_days": window_days, "lat_margin": lat_margin},
+    )
+    conn.execute(
+        sql("geo", "dedupe_parts.sql"),
+        {"radius_m": radius_km * 1000.0, "window_days": window_days, "lat_margin": lat_margin},
     )
     records = {r.id: Record(**r._mapping) for r in conn.execute(sql("geo", "dedupe_load.sql"))}
     rows = conn.execute(sa.text("SELECT a, b, distance_m, gap_days FROM dedupe_pairs")).all()
-    conn.execute(sa.text("DROP TABLE pg_temp.dedupe_pairs, pg_temp.dedupe_records"))
+    parts = [
+        PartCandidate(whole, part, round(distance_m / 1000.0, 3), gap)
+        for whole, part, distance_m, gap in conn.execute(
+            sa.text("SELECT whole, part, distance_m, gap_days FROM dedupe_parts")
+        )
+    ]
+    conn.execute(
+        sa.text("DROP TABLE pg_temp.dedupe_pairs, pg_temp.dedupe_parts, pg_temp.dedupe_records")
+    )
     pairs = []
     for a, b, distance_m, gap in rows:
         km = distance_m / 1000.0
-        score, parts = score_pair(records[a], records[b], km, gap)
-        pairs.append(Pair(a, b, round(km, 3), gap, score, parts))
-    return Candidates(located=located, records=records, pairs=pairs)
+        score, score_parts = score_pair(records[a], records[b], km, gap)
+        pairs.append(Pair(a, b, round(km, 3), gap, score, score_parts))
+    return Candidates(located=located, records=records, pairs=pairs, parts=parts)
 
 
-def _member(r: Record, rank: int, score: float | None) -> Member:
+def _member(
+    r: Record, rank: int, score: float | None, link: str | None, block: str | None
+) -> Member:
     return Member(
         id=str(r.id),
         source=r.source,
@@ -402,6 +616,9 @@ def _member(r: Record, rank: int, score: float | None) -> Member:
         total=r.total,
         rank=rank,
         score=score,
+        link=link,
+        block=block,
+        incident_type=r.incident_type,
     )
 
 
@@ -433,10 +650,12 @@ def dedupe_events(
     report.records = found.located
     report.candidate_pairs = len(pairs)
     report.matched_pairs = sum(p.score >= threshold for p in pairs)
-    grouping = group_pairs(records, pairs, threshold=threshold)
+    grouping = group_pairs(records, pairs, threshold=threshold, parts=found.parts)
     report.ambiguous = grouping.ambiguous
     report.same_origin = grouping.same_origin
     report.weak_link = grouping.weak_link
+    report.assigned = len(grouping.assigned)
+    report.splits = len(set(grouping.parts.values()))
     scores = {(p.a, p.b): p.score for p in pairs} | {(p.b, p.a): p.score for p in pairs}
     writes: list[dict[str, Any]] = []
     for group in grouping.groups:
@@ -444,9 +663,19 @@ def dedupe_events(
         event_id = min(group, key=lambda i: (records[i].created_at, str(i)))
         members = []
         for rank, i in enumerate(group, start=1):
-            score = None if rank == 1 else scores.get((first, i), 0.0)
-            members.append(_member(records[i], rank, score))
-            writes.append({"id": str(i), "event_id": str(event_id), "rank": rank, "score": score})
+            block = grouping.assigned.get(frozenset((first, i)))
+            if rank == 1:
+                score, link = None, None
+            elif i in grouping.parts:
+                score, link = None, "part"  # a part does not match the whole on its own
+            else:
+                score = scores.get((first, i), 0.0)
+                link = "match" if block is None else "assigned"
+            members.append(_member(records[i], rank, score, link, block))
+            writes.append(
+                {"id": str(i), "event_id": str(event_id), "rank": rank, "score": score,
+                 "link": link}
+            )  # fmt: skip
         report.groups.append(Group(event_id=str(event_id), members=members))
     report.groups.sort(key=lambda g: (g.members[0].date, g.event_id))
     if write:

@@ -31,17 +31,24 @@ def insert_corridor(conn: Connection, slug: str, *, kind: str = "sea", wkt: str 
     )
 
 
-def insert_import_run(conn: Connection, source: str, *, importer: str = "csv") -> uuid.UUID:
-    """An import run of its own (status running), so a pass can be scoped to a test's records."""
+def insert_import_run(
+    conn: Connection, source: str, *, importer: str = "csv", file_name: str | None = None
+) -> uuid.UUID:
+    """An import run of its own (status running), so a pass can be scoped to a test's records.
+    Its file name (``source.test`` by default) makes the records' origin for dedupe."""
     return uuid.UUID(
         str(
             conn.execute(
                 sa.text(
                     "INSERT INTO import_runs (importer, source, file_name, checksum)"
-                    " VALUES (:importer, :source, :source || '.test', md5(random()::text))"
+                    " VALUES (:importer, :source, :file_name, md5(random()::text))"
                     " RETURNING id"
                 ),
-                {"importer": importer, "source": source},
+                {
+                    "importer": importer,
+                    "source": source,
+                    "file_name": file_name or f"{source}.test",
+                },
             ).scalar_one()
         )
     )

@@ -63,7 +63,7 @@ async def test_feature_collection_is_valid_geojson_with_all_properties(
         "sources": [{
             "id": str(ident), "source": "test-api", "source_id": source_id,
             "source_name": "UNHCR", "date": "2091-06-01", "date_precision": "day",
-            "match_score": None,
+            "match_score": None, "link": None,
         }],
     }  # fmt: skip
     assert "raw-json-must-not-leak" not in response.text

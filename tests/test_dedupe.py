@@ -176,23 +176,29 @@ def test_rerun_is_idempotent_and_a_scoped_run_keeps_other_events(conn: Connectio
 # Candidates: probed from the smaller origin, the same pairs as a plain self-join ------------
 
 # The candidate rule as one self-join over every record (what dedupe_pairs.sql did before it
-# probed from the smaller origin): the reference the faster query must agree with.
+# probed from the smaller origin): the reference the faster query must agree with. A record's
+# reach is its uncertainty up to MAX_REACH_KM; a cumulative figure's interval is its year.
 PLAIN_SELF_JOIN = """
 WITH r AS (
     SELECT i.id, i.source || ' | ' || coalesce(ir.file_name, '') AS origin, i.category,
-           i.event_date AS lo,
-           CASE i.date_precision
-               WHEN 'month' THEN (date_trunc('month', i.event_date)
-                                  + interval '1 month - 1 day')::date
-               WHEN 'year' THEN (date_trunc('year', i.event_date) + interval '1 year - 1 day')::date
-               ELSE i.event_date END AS hi,
-           i.dead_and_missing AS total, i.geom::geography AS geog
+           CASE WHEN lower(i.incident_type) LIKE 'cumulative%'
+                THEN date_trunc('year', i.event_date)::date ELSE i.event_date END AS lo,
+           CASE WHEN lower(i.incident_type) LIKE 'cumulative%'
+                THEN (date_trunc('year', i.event_date) + interval '1 year - 1 day')::date
+                WHEN i.date_precision = 'month'
+                THEN (date_trunc('month', i.event_date) + interval '1 month - 1 day')::date
+                WHEN i.date_precision = 'year'
+                THEN (date_trunc('year', i.event_date) + interval '1 year - 1 day')::date
+                ELSE i.event_date END AS hi,
+           i.dead_and_missing AS total, i.geom::geography AS geog,
+           least(coalesce(i.uncertainty_m, 0), 500000.0) AS reach
     FROM incidents AS i LEFT JOIN import_runs AS ir ON ir.id = i.import_run_id
     WHERE i.geom IS NOT NULL AND i.event_date IS NOT NULL
 )
 SELECT a.id AS a, b.id AS b, greatest(0, b.lo - a.hi, a.lo - b.hi) AS gap_days
 FROM r AS a JOIN r AS b
-  ON a.id < b.id AND a.origin <> b.origin AND ST_DWithin(a.geog, b.geog, 100000.0)
+  ON a.id < b.id AND a.origin <> b.origin
+ AND ST_DWithin(a.geog, b.geog, 100000.0 + a.reach + b.reach)
  AND b.lo <= a.hi + 7 AND a.lo <= b.hi + 7
  AND (a.category = b.category
       OR (a.category IN ('death', 'disappearance') AND b.category IN ('death', 'disappearance')))
@@ -285,14 +291,35 @@ def test_candidates_are_those_of_a_plain_self_join(conn: Connection) -> None:
 
 
 def test_the_two_mmp_exports_link_only_across_files(conn: Connection) -> None:
+    """Every event pairs one record of each export, or a split incident with its parts, and
+    the figures agree: the same total (parts: summing to the whole) within a month, or a
+    cumulative figure within its year."""
     report = dedupe_events(conn, sources=["iom-mmp"], write=False)
     assert len(report.groups) >= 50
     for group in report.groups:
-        files = [m.origin for m in group.members]
-        assert len(files) == len(set(files)) == 2, group
+        files = {m.origin for m in group.members}
+        assert len(files) == 2, group
+        parts = [m for m in group.members if m.link == "part"]
+        if parts:
+            assert sum(m.total for m in parts) == group.members[0].total, group
+            assert len(group.members) == len(parts) + 1, group
+            continue
+        assert len(group.members) == 2, group
         totals = [m.total for m in group.members]
         assert max(totals) - min(totals) <= max(1, 0.3 * max(totals)), group
-        assert len({m.date[:7] for m in group.members}) == 1, group  # the same month
+        (lo_a, hi_a), (lo_b, hi_b) = (_interval(m) for m in group.members)
+        assert max(lo_a, lo_b) - min(hi_a, hi_b) <= timedelta(days=7), group  # window
+
+
+def _interval(m: Any) -> tuple[date, date]:
+    """The days a member's date can mean: its day, month, or year (a cumulative figure's)."""
+    day = date.fromisoformat(m.date)
+    if "umulative" in (m.incident_type or "") or m.date_precision == "year":
+        return date(day.year, 1, 1), date(day.year, 12, 31)
+    if m.date_precision == "month":
+        following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        return day.replace(day=1), following - timedelta(days=1)
+    return day, day
 
 
 # API ----------------------------------------------------------------------------------------

@@ -209,11 +209,13 @@ def attach_sources(conn: Connection, rows: Sequence[Row]) -> list[Row]:
     if events:
         result = conn.execute(sql("geo", "dedupe_sources.sql"), {"events": events})
         for m in result.mappings():
-            members.setdefault(m["event_id"], []).append(_source(m, m["event_score"]))
-    return [dict(r, sources=members.get(r["event_id"]) or [_source(r, None)]) for r in rows]
+            members.setdefault(m["event_id"], []).append(
+                _source(m, m["event_score"], m["event_link"])
+            )
+    return [dict(r, sources=members.get(r["event_id"]) or [_source(r, None, None)]) for r in rows]
 
 
-def _source(m: Any, score: float | None) -> dict[str, Any]:
+def _source(m: Any, score: float | None, link: str | None) -> dict[str, Any]:
     return {
         "id": str(m["id"]),
         "source": m["source"],
@@ -222,4 +224,5 @@ def _source(m: Any, score: float | None) -> dict[str, Any]:
         "date": m["event_date"].isoformat() if m["event_date"] else None,
         "date_precision": m["date_precision"],
         "match_score": None if score is None else round(float(score), 3),
+        "link": link,
     }

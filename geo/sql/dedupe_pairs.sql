@@ -12,13 +12,15 @@
 -- letting the planner flatten it into a join it may drive from the large side. The pair is
 -- written as (smaller id, larger id), as scoring and grouping expect.
 --
--- The probe is a (lon, lat, day) box around a, overlapping c.span (dedupe_records.sql): its
--- days are a's interval widened by :window_days (exactly the date rule below), its degrees a
--- superset of the :radius_m circle, which ST_DWithin then applies exactly. A degree of
--- latitude is at least 110.5 km, so reach = radius / 100 km degrees is ~10 % wide. A circle
--- around latitude phi spans asin(sin(r/R) / cos phi) of longitude, below reach / cos(|phi| +
--- reach) up to 80 degrees. Beyond 80 degrees, or when the box would cross the antimeridian,
--- it takes every longitude.
+-- Two records are within reach when their points are at most :radius_m plus both reaches
+-- apart (dedupe_records.sql: a record's uncertainty, capped): a place known only to a sea area
+-- or a country is as near as it can be to anything inside that area. The probe is a
+-- (lon, lat, day) box around a, overlapping c.span (a box over c's own reach): its days are a's
+-- interval widened by :window_days (exactly the date rule below), its degrees :radius_m plus a's
+-- reach — together with c's box a superset of the circle, which ST_DWithin then applies
+-- exactly. A degree of latitude is at least 110.5 km; degrees of longitude are taken at the
+-- latitude :lat_margin further from the equator, as for c.span. Near the poles, or when the box
+-- would cross the antimeridian, it takes every longitude.
 CREATE TEMP TABLE dedupe_pairs ON COMMIT DROP AS
 SELECT
     least(a.id, b.id) AS a,
@@ -27,11 +29,12 @@ SELECT
     b.gap_days
 FROM dedupe_records AS a
 CROSS JOIN LATERAL (
-    SELECT CAST(:radius_m AS float8) / 100000.0 AS reach
+    SELECT (CAST(:radius_m AS float8) + a.reach_m) / 110500.0 AS dlat,
+           abs(a.lat) + CAST(:lat_margin AS float8) AS far_lat
 ) AS r
 CROSS JOIN LATERAL (
-    SELECT CASE WHEN abs(a.lat) + r.reach >= 80 THEN 360.0
-                ELSE r.reach / cos(radians(abs(a.lat) + r.reach)) END AS dlon
+    SELECT CASE WHEN r.far_lat >= 80 THEN 360.0
+                ELSE r.dlat / cos(radians(r.far_lat)) END AS dlon
 ) AS w
 CROSS JOIN LATERAL (
     SELECT
@@ -43,15 +46,15 @@ CROSS JOIN LATERAL (
               ST_MakePoint(
                   CASE WHEN a.lon - w.dlon < -180 OR a.lon + w.dlon > 180 THEN -180
                        ELSE a.lon - w.dlon END,
-                  a.lat - r.reach,
+                  a.lat - r.dlat,
                   (a.lo - DATE '1970-01-01') - :window_days),
               ST_MakePoint(
                   CASE WHEN a.lon - w.dlon < -180 OR a.lon + w.dlon > 180 THEN 180
                        ELSE a.lon + w.dlon END,
-                  a.lat + r.reach,
+                  a.lat + r.dlat,
                   (a.hi - DATE '1970-01-01') + :window_days))
       AND c.origin_rank > a.origin_rank
-      AND ST_DWithin(a.geog, c.geog, :radius_m)
+      AND ST_DWithin(a.geog, c.geog, :radius_m + a.reach_m + c.reach_m)
       AND c.lo <= a.hi + :window_days
       AND a.lo <= c.hi + :window_days
       AND (c.category = a.category

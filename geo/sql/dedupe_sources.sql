@@ -8,7 +8,8 @@ SELECT
     m.source_name,
     m.event_date,
     m.date_precision,
-    m.event_score
+    m.event_score,
+    m.event_link
 FROM incidents AS m
 WHERE m.event_id = ANY(CAST(:events AS uuid[]))
   AND m.sensitivity = 'public'
