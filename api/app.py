@@ -15,8 +15,10 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.caching import DataCacheMiddleware, ResponseCache
 from api.errors import RequestContextMiddleware, add_exception_handlers
 from api.routers import corridors, incidents, meta
 from api.settings import Settings
@@ -71,6 +73,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     add_exception_handlers(app)
     app.add_middleware(HeadAsGet)  # innermost: request ids and CORS treat HEAD like GET
+    # gzip inside the cache, so the cache keeps compressed bytes for clients that accept them
+    app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes, compresslevel=5)
+    mb = 1024 * 1024
+    app.add_middleware(
+        DataCacheMiddleware,
+        code_version=_version(),
+        max_age_s=settings.cache_max_age_s,
+        version_ttl_s=settings.cache_version_ttl_s,
+        cache=ResponseCache(settings.cache_max_mb * mb, settings.cache_entry_max_mb * mb)
+        if settings.cache_responses
+        else None,
+    )
     app.add_middleware(RequestContextMiddleware)
     # Added last = outermost, so error responses carry CORS headers too.
     app.add_middleware(

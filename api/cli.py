@@ -266,22 +266,37 @@ def dedupe(
 @main.command()
 @click.option("--host", default=None, help="Interface to bind (default 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default 8000).")
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 64),
+    help="Server processes (default CROSSINGS_WORKERS or 1); each has its own pool and cache.",
+)
 @click.option("--reload", is_flag=True, help="Reload on code changes (development).")
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None, reload: bool) -> None:
+def serve(
+    ctx: click.Context, host: str | None, port: int | None, workers: int | None, reload: bool
+) -> None:
     """Serve the API (uvicorn)."""
+    import os
+
     import uvicorn
 
     from api.protocols import ProblemHttpToolsProtocol
 
     settings = _settings(ctx)
     host, port = host or settings.host, port or settings.port
+    workers = workers or settings.workers
     # ProblemHttpToolsProtocol: a request uvicorn cannot parse gets problem+json too.
-    if reload:
+    if reload or workers > 1:
+        # Reloading and worker processes import the app by name, so each process builds its own
+        # from the environment: pass the database this command was given on to them.
+        os.environ["CROSSINGS_DATABASE_URL"] = settings.database_url
         uvicorn.run(
             "api.app:app_from_env",
             factory=True,
-            reload=True,
+            reload=reload,
+            workers=None if reload else workers,
             host=host,
             port=port,
             http=ProblemHttpToolsProtocol,

@@ -26,14 +26,35 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("CROSSINGS_DATABASE_URL", "DATABASE_URL", "database_url"),
         description="libpq URL of the PostGIS database (postgresql://user@host:port/db).",
     )
-    pool_size: int = Field(default=5, ge=1, le=100)
-    pool_timeout_s: float = Field(default=5.0, gt=0)
+    pool_size: int = Field(default=10, ge=1, le=100)
+    pool_timeout_s: float = Field(default=30.0, gt=0)
     connect_timeout_s: int = Field(default=3, ge=1, le=60)
     statement_timeout_ms: int = Field(
         default=30_000, ge=0, description="Per-statement limit for API queries; 0 disables it."
     )
     default_limit: int = Field(default=100, ge=1, le=10_000)
     max_limit: int = Field(default=10_000, ge=1)
+    # Responses (docs/api.md, "Caching"): ETags and an in-process cache keyed on the data
+    # version; gzip for clients that accept it.
+    cache_responses: bool = Field(
+        default=True, description="Keep recent responses in memory, keyed on the data version."
+    )
+    cache_max_mb: int = Field(default=256, ge=1, description="Memory the response cache may use.")
+    cache_entry_max_mb: int = Field(
+        default=16, ge=1, description="Larger responses (big exports) are never cached."
+    )
+    cache_version_ttl_s: float = Field(
+        default=1.0,
+        ge=0,
+        description="How long the data version read once is trusted (0: every request reads it).",
+    )
+    cache_max_age_s: int = Field(
+        default=60, ge=0, description="Cache-Control max-age of data responses, in seconds."
+    )
+    gzip_min_bytes: int = Field(
+        default=1000, ge=0, description="Smaller responses are not gzipped."
+    )
+    workers: int = Field(default=1, ge=1, le=64, description="Server processes (crossings serve).")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])

@@ -59,7 +59,9 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+    """No response cache: tests change data inside their own transaction, which the data
+    version (committed changes) cannot see. tests/test_caching.py turns it on."""
+    return Settings(database_url=database_url, cache_responses=False)
 
 
 @pytest.fixture(scope="session")
