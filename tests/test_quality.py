@@ -23,7 +23,7 @@ from geo.quality import (
     check_placements,
     named_place,
 )
-from geo.quality_names import literal, route_words, text_key
+from geo.quality.literal import literal, route_words, text_key
 from tests.conftest import ROOT
 from tests.factories import insert_import_run, insert_incident
 
@@ -505,13 +505,13 @@ def test_import_fixes_a_swap_and_flags_a_mismatch_as_warnings_with_row_numbers(
 def test_a_failing_check_leaves_nothing_of_the_import(
     conn: Connection, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    import geo.quality
+    import geo.quality.words
     from geo.importers import run_import
 
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("check failed")
 
-    monkeypatch.setattr(geo.quality, "_warnings", broken)
+    monkeypatch.setattr(geo.quality.words, "warnings", broken)
     path = _mmp(tmp_path / "quality.csv", [("Sickness", "Bani Walid, Libya", "14.05, 31.80")])
     report = run_import(conn, importer="mmp", path=path, source="test-quality-broken")
     assert report.status == "failed" and "check failed" in (report.error or "")
