@@ -17,7 +17,7 @@ from geo.db import load_sql
 from geo.geocode.regions import region_boxes
 from geo.geocode.text import fold
 from geo.quality import words
-from geo.quality.fixes import apply_fixes, fix_entry
+from geo.quality.fixes import apply_fixes, apply_withholds, fix_entry, withhold_entry
 from geo.quality.literal import NUMBER, literal
 from geo.quality.names import DESERT, preload_gazetteer, read
 from geo.quality.report import QualityReport
@@ -78,25 +78,38 @@ def check_placements(
         dict(r._mapping)
         for r in conn.execute(sa.text(load_sql("geo", "quality_swaps.sql")), params)
     ]
-    # A flip is made only for texts precise enough to prove it; the rest are suggested.
-    to_fix = [s for s in swaps if fix and not s["coarse"]]
-    suggest = [str(s["id"]) for s in swaps if not fix or s["coarse"]]
+    # A flip is made when the text is precise enough to prove it, or when the flipped point lies
+    # inside a country the text names (strong evidence, whatever else the record says). On
+    # weaker evidence the point is withheld: the record is placed at the named country or sea
+    # area and the source's point kept for review; with no such area, the swap is suggested.
+    to_fix = [s for s in swaps if fix and (not s["coarse"] or s["strong"])]
+    doubtful = [s for s in swaps if fix and s["coarse"] and not s["strong"]]
     fixed = [fix_entry(s) for s in to_fix]
+    withheld = _withheld(conn, doubtful)
+    moved = [e["id"] for e in fixed] + [e["id"] for e in withheld]
+    suggest = [str(s["id"]) for s in swaps if str(s["id"]) not in moved]
     timings["checks"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    if write and to_fix:
-        apply_fixes(conn, to_fix, fixed)
-        ids = [str(s["id"]) for s in to_fix]
+    if write and moved:
+        if to_fix:
+            apply_fixes(conn, to_fix, fixed)
+        if withheld:
+            apply_withholds(conn, withheld)
         conn.execute(
-            sa.text("DELETE FROM quality_base WHERE id = ANY (CAST(:ids AS uuid[]))"), {"ids": ids}
+            sa.text("DELETE FROM quality_base WHERE id = ANY (CAST(:ids AS uuid[]))"),
+            {"ids": moved},
         )
         again = load_sql("geo", "quality_base.sql").replace(
             "CREATE TEMP TABLE quality_base ON COMMIT DROP AS", "INSERT INTO quality_base"
         )
-        conn.execute(sa.text(again), {**params, "only_ids": ids})
+        conn.execute(sa.text(again), {**params, "only_ids": moved})
         after = _agreement(conn, decided)
     else:
-        after = _agreement(conn, decided, fixed_ids={s["id"] for s in to_fix})
+        for entry in withheld:
+            entry.pop("point")
+        # a withheld record sits at a country its text names: it agrees, as a fixed one
+        agreeing = {e["id"] for e in fixed} | {e["id"] for e in withheld if e["named"]}
+        after = _agreement(conn, decided, fixed_ids=agreeing)
     timings["fixes"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     rows = conn.execute(
@@ -108,10 +121,9 @@ def check_placements(
         for r in rows
         if r.flags
     ]
-    if not write and to_fix:  # report what a fixing run would leave flagged
-        fixed_ids = {str(s["id"]) for s in to_fix}
-        flagged = [f for f in flagged if f["id"] not in fixed_ids]
-    warnings = words.warnings(conn, fixed, flagged, staged)
+    if not write and moved:  # report what a fixing run would leave flagged
+        flagged = [f for f in flagged if f["id"] not in moved]
+    warnings = words.warnings(conn, fixed, flagged, staged, withheld=withheld)
     timings["flags"] = time.perf_counter() - t0
     _drop(conn)
     conn.execute(sa.text("SELECT set_config('jit', :jit, true)"), {"jit": jit})
@@ -122,12 +134,29 @@ def check_placements(
         agreement_before=before,
         agreement_after=after,
         fixed=fixed,
+        withheld=withheld,
         flagged=flagged,
-        changed=sum(1 for r in rows if r.changed) + (len(fixed) if write else 0),
+        changed=sum(1 for r in rows if r.changed) + (len(moved) if write else 0),
         warnings=warnings,
         texts=texts,
         timings=timings,
     )
+
+
+def _withheld(conn: Connection, swaps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The area each weakly evidenced swap is withheld at (quality_withhold_targets.sql); the
+    swaps with no known area are left out (they stay suggested)."""
+    if not swaps:
+        return []
+    targets = {
+        str(r.id): dict(r._mapping)
+        for r in conn.execute(
+            sa.text(load_sql("geo", "quality_withhold_targets.sql")),
+            {"ids": [str(s["id"]) for s in swaps]},
+        )
+    }
+    entries = (withhold_entry(s, targets[str(s["id"])]) for s in swaps)
+    return [e for e in entries if e is not None]
 
 
 def check_import(conn: Connection, report: ImportReport, *, staged: str) -> float:

@@ -12,7 +12,9 @@ class QualityReport:
     """What one pass found and did.
 
     ``agreement_before``/``agreement_after``: counts from geo/sql/quality_agreement.sql (and
-    shares) before and after the fixes; ``fixed``: one entry per flipped record; ``flagged``:
+    shares) before and after the fixes; ``fixed``: one entry per flipped record; ``withheld``:
+    one entry per record placed at its named country or sea area on weak evidence of a swap
+    (its source point kept for review, not in the entry); ``flagged``:
     one entry per record with open flags; ``warnings``: import-report shaped
     (``{"row", "field", "message", "kind"}``), one per fix and per flagged record, naming
     countries, not coordinates; ``texts``: distinct text keys in scope and how many had to be
@@ -25,6 +27,7 @@ class QualityReport:
     agreement_before: dict[str, Any]
     agreement_after: dict[str, Any]
     fixed: list[dict[str, Any]] = field(default_factory=list)
+    withheld: list[dict[str, Any]] = field(default_factory=list)
     flagged: list[dict[str, Any]] = field(default_factory=list)
     changed: int = 0
     warnings: list[dict[str, Any]] = field(default_factory=list)
@@ -43,6 +46,7 @@ class QualityReport:
         keep = ("located", "named", "named_exact", "named_agree", "region_only", "region_agree")
         return {
             "fixed": len(self.fixed),
+            "withheld": len(self.withheld),
             "flagged": len(self.flagged),
             "flagged_by_check": self.flagged_by_check,
             "changed": self.changed,
@@ -72,6 +76,14 @@ class QualityReport:
             lines.append(
                 f"  {row['source_id']}: {row['location_text']!r}"
                 f" {row['country_before']} -> {row['country_after']}"
+            )
+        lines.append(
+            f"swapped coordinates withheld (placed at a country or sea area): {len(self.withheld)}"
+        )
+        for row in self.withheld[:examples]:
+            lines.append(
+                f"  {row['source_id']}: {row['location_text']!r}"
+                f" {row['country_before']} -> {row['level']} {row['area']}"
             )
         lines.append(f"records flagged: {len(self.flagged)}")
         for check, n in self.flagged_by_check.items():
