@@ -110,6 +110,57 @@ def test_dry_run_reports_the_withheld_point_and_writes_nothing(conn: Connection)
     assert _state(conn, ident) == before
 
 
+@pytest.mark.parametrize(
+    ("record", "precision", "country"),
+    [
+        # no country named; in Sudan, flipped at sea inside the Mediterranean region's box
+        (
+            {"lon": 35.0, "lat": 18.0, "location_text": "Unspecified location"},
+            "sea_area",
+            "at_sea",
+        ),
+        # no country named; in South Sudan, flipped into Algeria inside North Africa's box
+        (
+            {"lon": 30.5, "lat": 8.0, "location_text": "Unspecified location in the desert"},
+            "country",
+            "DZA",
+        ),
+    ],
+)
+def test_with_no_country_named_the_point_is_withheld_at_the_flipped_points_area(
+    conn: Connection, record: dict[str, Any], precision: str, country: str
+) -> None:
+    region = "Mediterranean" if precision == "sea_area" else "North Africa"
+    run = insert_import_run(conn, "test-withheld")
+    ident = insert_incident(
+        conn, source="test-withheld", import_run_id=run, region_text=region, **record
+    )
+    enrich_incidents(conn, import_run_id=run)
+
+    report = check_placements(conn, import_run_id=run)
+
+    assert [w["id"] for w in report.withheld] == [str(ident)]
+    row = conn.execute(
+        sa.text(
+            "SELECT location_precision, country, sea_area, uncertainty_m, h3_res,"
+            " ST_X(review_geom) AS x, ST_Y(review_geom) AS y,"
+            # the area's circle holds the point the evidence supports (the flipped one)
+            " ST_Distance(CAST(geom AS geography),"
+            "             CAST(ST_FlipCoordinates(review_geom) AS geography)) AS to_flipped,"
+            " (SELECT bool_or(ST_Intersects(a.geom, i.geom)) FROM sea_areas a"
+            "  WHERE a.slug = i.sea_area) AS in_sea_area"
+            " FROM incidents i WHERE id = :id"
+        ),
+        {"id": ident},
+    ).one()
+    assert (row.location_precision, row.country) == (precision, country)
+    assert (row.x, row.y) == (record["lon"], record["lat"])
+    assert row.to_flipped <= row.uncertainty_m
+    assert row.h3_res == h3index.resolution_for_uncertainty(row.uncertainty_m)
+    if precision == "sea_area":
+        assert row.sea_area is not None and row.in_sea_area
+
+
 @pytest.mark.anyio
 async def test_the_api_serves_the_country_level_point_never_the_withheld_one(
     client: httpx.AsyncClient, conn: Connection
