@@ -48,11 +48,15 @@ def check_placements(
 ) -> QualityReport:
     """Check the placements of one import run's incidents, or of all; fix swaps, flag the rest.
 
-    Works inside the caller's transaction (temporary tables are dropped at commit or rollback,
-    or at the end of the pass). ``fix=False`` flags swapped coordinates with the suggested point
-    instead of flipping them; ``write=False`` computes everything and writes nothing (then
-    ``fix`` only changes what is reported). ``staged`` names a table of the import's
-    ``(row_no, source_id)`` (its staging table) so warnings carry the file's row numbers.
+    A swap is fixed when the text is precise or the flipped point lies inside a country the text
+    names; on weaker evidence the point is withheld (the record placed at its named country or
+    sea area, the source's point kept in ``review_geom``; docs/quality.md), so no public point is
+    one the checks believe wrong. Works inside the caller's transaction (temporary tables are
+    dropped at commit or rollback, or at the end of the pass). ``fix=False`` flags swapped
+    coordinates with the suggested point instead of moving them; ``write=False`` computes
+    everything and writes nothing (then ``fix`` only changes what is reported). ``staged``
+    names a table of the import's ``(row_no, source_id)`` (its staging table) so warnings carry
+    the file's row numbers.
     ``exhaustive`` reads every text with the gazetteer instead of only the texts the cheap
     reading leaves undecided (:mod:`geo.quality.literal`), and measures every record one by one
     instead of deciding whole groups (geo/sql/quality_decide.sql): slower, same result; tests
