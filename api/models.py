@@ -48,6 +48,20 @@ class SourceRecord(BaseModel):
     )
 
 
+class ReviewReason(BaseModel):
+    """One reason the platform doubts a record, in words (no coordinates)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    check: str = Field(description="Machine-readable name of the check, e.g. 'country_mismatch'.")
+    summary: str = Field(
+        description="The reason in words and country names.",
+        examples=[
+            "The point is in Tunisia (TUN), 152.3 km from Libya (LBY), which the record names."
+        ],
+    )
+
+
 class IncidentProperties(BaseModel):
     """What is known about one incident. Counts are ``null`` when the source did not say."""
 
@@ -92,6 +106,12 @@ class IncidentProperties(BaseModel):
     source_name: str | None
     route: str | None = Field(description="The source's own route name.")
     review_state: Literal["unreviewed", "verified", "flagged"]
+    review_reasons: list[ReviewReason] = Field(
+        description="Why the platform doubts this record (its open quality flags), in words and "
+        "country names, never coordinates; empty when nothing is doubted. A record whose point "
+        "looked wrong but could not be fixed is served at its country or sea area, with the "
+        "reason here (docs/quality.md)."
+    )
     sources: list[SourceRecord] = Field(
         description="Every public record of this event, preferred first (one if no other "
         "source reports it)."

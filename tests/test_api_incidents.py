@@ -59,7 +59,7 @@ async def test_feature_collection_is_valid_geojson_with_all_properties(
         "corridor": "zz-test-shape", "h3": h3.int_to_str(cell), "h3_res": 9,
         "precision": "site", "uncertainty_m": 150.0, "location_source": "source",
         "source": "test-api", "source_name": "UNHCR", "route": "Eastern Mediterranean",
-        "review_state": "unreviewed",
+        "review_state": "unreviewed", "review_reasons": [],
         "sources": [{
             "id": str(ident), "source": "test-api", "source_id": source_id,
             "source_name": "UNHCR", "date": "2091-06-01", "date_precision": "day",

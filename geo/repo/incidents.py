@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from geo.db import load_sql, sql
 from geo.errors import InvalidInput, NotFound, shown
+from geo.quality import words
 from geo.repo.filters import BBox, Cursor, DateInterval
 
 Row = Mapping[str, Any]
@@ -180,7 +181,9 @@ def list_incidents(
         matched = int(conn.execute(sa.text(count_sql), params).scalar_one())
     next_cursor = Cursor(rows[-1]["event_date"], rows[-1]["id"]) if more else None
     return IncidentPage(
-        rows=attach_sources(conn, rows), number_matched=matched, next_cursor=next_cursor
+        rows=attach_review_reasons(conn, attach_sources(conn, rows)),
+        number_matched=matched,
+        next_cursor=next_cursor,
     )
 
 
@@ -198,7 +201,24 @@ def get_incident(conn: Connection, *, id: uuid.UUID) -> Row:
     row = conn.execute(sa.text(query), {"id": id}).first()
     if row is None:
         raise NotFound(f"no public incident with id {id}")
-    return attach_sources(conn, [dict(row._mapping)])[0]
+    return attach_review_reasons(conn, attach_sources(conn, [dict(row._mapping)]))[0]
+
+
+def attach_review_reasons(conn: Connection, rows: list[Row]) -> list[Row]:
+    """Replace each row's ``quality_flags`` by ``review_reasons``: why the record is doubted,
+    in words and country names (:func:`geo.quality.words.review_reasons`), never the flags'
+    coordinates or suggested points. One country-name query per page."""
+    codes: set[str] = set()
+    for r in rows:
+        codes |= words.flag_codes(r["quality_flags"])
+    names = words.country_names(conn, codes) if codes else {}
+    return [
+        {
+            **{k: v for k, v in r.items() if k != "quality_flags"},
+            "review_reasons": words.review_reasons(r["quality_flags"], names),
+        }
+        for r in rows
+    ]
 
 
 def attach_sources(conn: Connection, rows: Sequence[Row]) -> list[Row]:

@@ -24,7 +24,7 @@ WITH scoped AS (
     FROM quality_scope s
     LEFT JOIN quality_texts t ON t.text_key = s.text_key
     LEFT JOIN quality_regions r ON r.region_text = s.region_text
-    -- after fixes, only the fixed records are measured again (geo/quality.py)
+    -- after fixes, only the fixed records are measured again (geo/quality/checks.py)
     WHERE CAST(:only_ids AS uuid[]) IS NULL OR s.id = ANY (CAST(:only_ids AS uuid[]))
 ), measured AS MATERIALIZED (
     SELECT s.*,

@@ -9,7 +9,8 @@
 --    sea.
 --  * drowning_inland: a drowning far from every coast, with no river, canal or lake in the text
 --    and not on a land border (border rivers: Rio Grande, Evros, Una).
---  * swapped_coordinates (only when fixes are off): the flipped point would agree.
+--  * swapped_coordinates (fixes off, or no area to withhold the point at): the flipped point
+--    would agree.
 WITH checks AS (
     -- one array per record, in check-name order; NULLs (checks that do not fire) removed
     SELECT b.id,
@@ -50,14 +51,15 @@ WITH checks AS (
                     OR p.review_state <> p.new_state) AS changed
     FROM (
         SELECT c.id, c.tid, c.source_id, c.flags, c.quality_flags, c.review_state,
-               -- kept: fixes, and flags other steps own (the importer's ambiguous_location)
+               -- kept: fixes and withheld points (a record is never moved twice), and flags
+               -- other steps own (the importer's ambiguous_location)
                (SELECT coalesce(jsonb_agg(e), '[]') FROM jsonb_array_elements(c.quality_flags) e
-                WHERE e ->> 'action' = 'fixed'
+                WHERE e ->> 'action' IN ('fixed', 'withheld')
                    OR NOT (e ->> 'check' = ANY (CAST(:own_checks AS text[])))) || c.flags
                    AS new_flags,
                CASE WHEN c.flags <> '[]' AND c.review_state = 'unreviewed' THEN 'flagged'
                     -- flagged by an earlier pass whose reasons are gone (data or rules
-                    -- changed), and by nothing else
+                    -- changed), and by nothing else; a withheld point waits for a reviewer
                     WHEN c.flags = '[]' AND c.review_state = 'flagged'
                          AND EXISTS (SELECT 1 FROM jsonb_array_elements(c.quality_flags) e
                                      WHERE e ->> 'action' IS DISTINCT FROM 'fixed'
@@ -65,7 +67,8 @@ WITH checks AS (
                          AND NOT EXISTS (
                              SELECT 1 FROM jsonb_array_elements(c.quality_flags) e
                              WHERE e ->> 'action' IS DISTINCT FROM 'fixed'
-                               AND NOT (e ->> 'check' = ANY (CAST(:own_checks AS text[]))))
+                               AND (e ->> 'action' = 'withheld'
+                                    OR NOT (e ->> 'check' = ANY (CAST(:own_checks AS text[])))))
                         THEN 'unreviewed'
                     ELSE c.review_state END AS new_state
         FROM checks c

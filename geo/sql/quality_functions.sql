@@ -1,7 +1,7 @@
--- Helpers of the placement checks (geo/quality.py), created per transaction in pg_temp and
+-- Helpers of the placement checks (geo/quality/checks.py), created per transaction in pg_temp and
 -- dropped after use, like enrichment's lookup function.
 --  * quality_parts: the country pieces of the countries the texts in scope name (filled by
---    geo/quality.py once they are read) with their envelopes, and quality_sizes: pieces per
+--    geo/quality/checks.py once they are read) with their envelopes, and quality_sizes: pieces per
 --    country. country_parts has no index on iso3: scanning its ~12,000 pieces cost ~10 ms a
 --    point, and a KNN search filtered by country walks the pieces of every nearer country.
 --  * quality_named_km: great-circle km from a point to the nearest of the named countries

@@ -1,6 +1,6 @@
 -- Stage 0 of the placement checks: ONE pass over the located incidents in scope (one import
 -- run's, or all), grouped by what decides most records without their geometry: the key their
--- location text is read under (stand-alone numbers as 0, see geo/quality_names.py), region,
+-- location text is read under (stand-alone numbers as 0, see geo/quality/literal.py), region,
 -- computed country, cause, and the row tests that need no text:
 --  * inland: on land, farther than inland_km from any coast and river_border_km from a border
 --    (a drowning there is flagged unless the text names water);

@@ -1,7 +1,7 @@
 -- Stage 1b of the placement checks, record by record for the records read back because their
 -- group's rule needs a distance (geo/sql/quality_undecided_groups.sql judges the rest per
 -- group): the texts that must be read with the gazetteer, because
--- one of their records is not decided by the cheap reading of geo/quality_names.py. A record
+-- one of their records is not decided by the cheap reading of geo/quality/literal.py. A record
 -- is decided (it agrees, and no check can flag it whatever the full reading says) when:
 --  A. it is on land inside a country its text names as a whole part ("…, Libya");
 --  B. at sea, and within the tolerance of such a country that holds without the text's sea

@@ -1,4 +1,4 @@
--- Stage 1a: the cheap reading (geo/quality_names.py) judged per group of quality_groups, for
+-- Stage 1a: the cheap reading (geo/quality/literal.py) judged per group of quality_groups, for
 -- the text keys not read yet. The rules are those of geo/sql/quality_undecided.sql, which
 -- judges record by record; a group is:
 --  * undecided (its key is read with the gazetteer): a drowning far inland, or a land cause

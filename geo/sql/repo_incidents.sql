@@ -35,6 +35,7 @@ SELECT
     i.source_name,
     i.route_text            AS route,
     i.review_state,
+    i.quality_flags,        -- worded by geo.quality.words.review_reasons, never served as is
     i.source_id,
     i.event_id
 FROM incidents AS i

@@ -37,7 +37,7 @@ from importlib import resources
 from geo.geocode.phrases import EN_ROUTE
 from geo.geocode.text import Token, fold, repair_mojibake, strip_boilerplate, tokenize
 
-# Curated kinds through which a text names a country without naming it (as geo.quality reads).
+# Curated kinds through which a text names a country without naming it (as geo.quality.names reads).
 ADMIN_KINDS = frozenset({"admin", "county", "island", "region", "archipelago"})
 _PARTS = re.compile(r"[,;()/]")
 # A number on its own ("Synthetic location 4711", "10 miles off") says nothing about the
