@@ -18,7 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import RequestContextMiddleware, add_exception_handlers
-from api.routers import corridors, incidents, meta
+from api.routers import corridors, incidents, meta, tiles
 from api.settings import Settings
 from geo.db import create_engine
 
@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=["X-Request-ID"],
     )
-    for module in (meta, incidents, corridors):
+    for module in (meta, incidents, corridors, tiles):
         app.include_router(module.router)
     _openapi_as_served(app, settings)
     return app
@@ -148,14 +148,17 @@ def _limit_bounds(parameters: list[dict[str, Any]], settings: Settings) -> None:
             }
 
 
+JSON_FILED = "application/json"  # where FastAPI files a response model's schema
+
+
 def _schema_where_served(content: dict[str, Any]) -> None:
     """FastAPI files a response model's schema under the route's media type (or
     application/json), even when the response declares another one (problem+json for errors,
     geo+json for features); move it to the declared type, which is the one sent."""
     filed = [media for media, body in content.items() if "schema" in body]
     declared = [media for media, body in content.items() if "schema" not in body]
-    if len(filed) == 1 and declared:
-        schema = content.pop(filed[0])["schema"]
+    if JSON_FILED in filed and declared:  # other bodies (CSV, Parquet) bring their own schema
+        schema = content.pop(JSON_FILED)["schema"]
         for media in declared:
             content[media]["schema"] = schema
 
