@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     )
     default_limit: int = Field(default=100, ge=1, le=10_000)
     max_limit: int = Field(default=10_000, ge=1)
+    export_max_rows: int = Field(
+        default=100_000,
+        ge=1,
+        description="Most incidents one CSV or GeoParquet export may hold; more is a 400.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
