@@ -148,19 +148,21 @@ def _limit_bounds(parameters: list[dict[str, Any]], settings: Settings) -> None:
             }
 
 
-JSON_FILED = "application/json"  # where FastAPI files a response model's schema
-
-
 def _schema_where_served(content: dict[str, Any]) -> None:
     """FastAPI files a response model's schema under the route's media type (or
     application/json), even when the response declares another one (problem+json for errors,
     geo+json for features); move it to the declared type, which is the one sent."""
-    filed = [media for media, body in content.items() if "schema" in body]
+    filed = [media for media, body in content.items() if _is_model(body)]
     declared = [media for media, body in content.items() if "schema" not in body]
-    if JSON_FILED in filed and declared:  # other bodies (CSV, Parquet) bring their own schema
-        schema = content.pop(JSON_FILED)["schema"]
+    if len(filed) == 1 and declared:
+        schema = content.pop(filed[0])["schema"]
         for media in declared:
             content[media]["schema"] = schema
+
+
+def _is_model(body: dict[str, Any]) -> bool:
+    """A schema FastAPI filed, not a file body's own (CSV, Parquet: ``type: string``)."""
+    return "schema" in body and body["schema"].get("type") != "string"
 
 
 def app_from_env() -> FastAPI:
