@@ -18,7 +18,7 @@ import json
 import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import pyarrow as pa
@@ -219,19 +219,23 @@ def _table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
         if field.name in ("geometry", "bbox"):
             continue
         values = [row[field.name] for row in rows]
-        if field.type == pa.date32():
-            columns[field.name] = pa.array(values, pa.string()).cast(pa.date32())
+        if field.type == pa.date32():  # ISO text in the feature; date objects for Arrow
+            columns[field.name] = pa.array(
+                [date.fromisoformat(v) if v else None for v in values], pa.date32()
+            )
         else:
             columns[field.name] = pa.array(values, field.type)
     located = [(r["lon"], r["lat"]) if r["lon"] is not None else None for r in rows]
     columns["geometry"] = pa.array(
         [struct.pack("<BIdd", 1, 1, *p) if p else None for p in located], pa.binary()
     )
-    columns["bbox"] = pa.array(
-        [
-            {"xmin": p[0], "ymin": p[1], "xmax": p[0], "ymax": p[1]} if p else None for p in located
-        ],  # fmt: skip
-        _BBOX,
+    # a point's bbox is the point; built from plain arrays (a list of dicts would import pandas)
+    lons = pa.array([p[0] if p else None for p in located], pa.float64())
+    lats = pa.array([p[1] if p else None for p in located], pa.float64())
+    columns["bbox"] = pa.StructArray.from_arrays(
+        [lons, lats, lons, lats],
+        fields=list(_BBOX),
+        mask=pa.array([p is None for p in located], pa.bool_()),
     )
     return pa.table(columns, schema=schema)
 
