@@ -197,16 +197,18 @@ def hexagons_tile(conn: Connection, *, tile: Tile, flt: IncidentFilter) -> bytes
     cells: dict[str, list[Any]] = {
         k: [] for k in ("h3", "resolution", "incidents", "dead_and_missing", "coarser", "wkb")
     }
+    ids: list[int] = []
     for row in rows:
         cell, res = int(row["cell"]), int(row["res"])
+        ids.append(cell)
         cells["h3"].append(h3index.to_hex(cell))
         cells["resolution"].append(res)
         cells["incidents"].append(int(row["incidents"]))
         cells["dead_and_missing"].append(int(row["dead_and_missing"]))
         cells["coarser"].append(res < resolution)
-        cells["wkb"].append(hexagon_wkb(cell))
-    if not cells["h3"]:
+    if not ids:
         return b""
+    cells["wkb"] = hexagon_wkbs(ids)
     query = load_sql("geo", "tiles_hexagons.sql")
     return _scalar_mvt(conn, query, {**cells, **_tile_params(tile)})
 
@@ -229,21 +231,39 @@ def _grown(tile: Tile, metres: float) -> BBox:
     return BBox(west, south, east, north)
 
 
+def hexagon_wkbs(cells: Sequence[int]) -> list[bytes]:
+    """The cells' outlines as WKB (EPSG:4326), held within the web-mercator latitudes so they
+    can be projected; one that crosses the antimeridian is cut into a two-part MultiPolygon.
+    Built as one shapely array: a tile may hold hundreds of cells."""
+    rings = [
+        [(lon, max(-MERCATOR_MAX_LAT, min(MERCATOR_MAX_LAT, lat))) for lon, lat in
+         h3index.boundary(cell)]
+        for cell in cells
+    ]  # fmt: skip
+    coords = [xy for ring in rings for xy in ring[:-1]]  # ragged: pentagons, distorted cells
+    index = [n for n, ring in enumerate(rings) for _ in ring[:-1]]
+    shapes = shapely.polygons(shapely.linearrings(coords, indices=index))
+    for n, ring in enumerate(rings):
+        lons = [lon for lon, _ in ring]
+        if max(lons) - min(lons) > 180.0:
+            shapes[n] = _cut_at_antimeridian(ring)
+    return list(shapely.to_wkb(shapes))
+
+
 def hexagon_wkb(cell: int) -> bytes:
-    """The cell's outline as WKB (EPSG:4326), cut at the antimeridian into a MultiPolygon when
-    it crosses it, and held within the web-mercator latitudes so it can be projected."""
-    ring = [(lon, max(-MERCATOR_MAX_LAT, min(MERCATOR_MAX_LAT, lat))) for lon, lat in
-            h3index.boundary(cell)]  # fmt: skip
-    lons = [lon for lon, _ in ring]
-    if max(lons) - min(lons) <= 180.0:
-        return shapely.to_wkb(shapely.Polygon(ring), include_srid=False)
+    """One cell's outline as ``hexagon_wkbs`` makes it."""
+    return hexagon_wkbs([cell])[0]
+
+
+def _cut_at_antimeridian(ring: list[tuple[float, float]]) -> shapely.MultiPolygon:
     shifted = shapely.Polygon([(lon + 360.0 if lon < 0 else lon, lat) for lon, lat in ring])
     east = shapely.clip_by_rect(shifted, 0.0, -90.0, 180.0, 90.0)
     west = shapely.transform(
         shapely.clip_by_rect(shifted, 180.0, -90.0, 360.0, 90.0), lambda xy: xy - (360.0, 0.0)
     )
-    parts = [p for g in (east, west) for p in shapely.get_parts(g) if not p.is_empty]
-    return shapely.to_wkb(shapely.MultiPolygon(parts))
+    return shapely.MultiPolygon(
+        [p for g in (east, west) for p in shapely.get_parts(g) if not p.is_empty]
+    )
 
 
 def data_bounds(
