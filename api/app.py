@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.caching import DataCacheMiddleware, ResponseCache
 from api.errors import RequestContextMiddleware, add_exception_handlers
-from api.routers import corridors, incidents, meta
+from api.routers import corridors, incidents, meta, tiles
 from api.settings import Settings
 from geo.db import create_engine
 
@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=["X-Request-ID"],
     )
-    for module in (meta, incidents, corridors):
+    for module in (meta, incidents, corridors, tiles):
         app.include_router(module.router)
     _openapi_as_served(app, settings)
     return app
@@ -166,12 +166,17 @@ def _schema_where_served(content: dict[str, Any]) -> None:
     """FastAPI files a response model's schema under the route's media type (or
     application/json), even when the response declares another one (problem+json for errors,
     geo+json for features); move it to the declared type, which is the one sent."""
-    filed = [media for media, body in content.items() if "schema" in body]
+    filed = [media for media, body in content.items() if _is_model(body)]
     declared = [media for media, body in content.items() if "schema" not in body]
     if len(filed) == 1 and declared:
         schema = content.pop(filed[0])["schema"]
         for media in declared:
             content[media]["schema"] = schema
+
+
+def _is_model(body: dict[str, Any]) -> bool:
+    """A schema FastAPI filed, not a file body's own (CSV, Parquet: ``type: string``)."""
+    return "schema" in body and body["schema"].get("type") != "string"
 
 
 def app_from_env() -> FastAPI:

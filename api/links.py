@@ -34,3 +34,12 @@ def route_link(
     request: Request, name: str, rel: str, media_type: str, title: str, **path: str
 ) -> Link:
     return Link(href=str(request.url_for(name, **path)), rel=rel, type=media_type, title=title)
+
+
+def url_template(request: Request, name: str, *placeholders: str, **path: str) -> str:
+    """The URL of route ``name`` with ``path`` filled in and each of ``placeholders`` left as
+    ``{name}`` for the client (a tile's ``{z}/{x}/{y}``), keeping the query (the filters) of
+    ``request``."""
+    params = {**path, **{key: f"{{{key}}}" for key in placeholders}}
+    url = str(request.url_for(name, **params))
+    return f"{url}?{request.url.query}" if request.url.query else url

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
         default=1000, ge=0, description="Smaller responses are not gzipped."
     )
     workers: int = Field(default=1, ge=1, le=64, description="Server processes (crossings serve).")
+    export_max_rows: int = Field(
+        default=100_000,
+        ge=1,
+        description="Most incidents one CSV or GeoParquet export may hold; more is a 400.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])

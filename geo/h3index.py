@@ -121,3 +121,10 @@ def is_pentagon(cell_id: int) -> bool:
 def pentagons(res: int) -> list[int]:
     """The 12 pentagon cells at ``res``."""
     return [int(c) for c in _h3.get_pentagons(res)]
+
+
+def boundary(cell_id: int) -> list[tuple[float, float]]:
+    """The cell's outline as closed ``(lon, lat)`` ring (first vertex repeated), as h3 draws it:
+    longitudes jump by ~360° where the cell crosses the antimeridian."""
+    ring = [(float(lon), float(lat)) for lat, lon in _h3.cell_to_boundary(cell_id)]
+    return ring + ring[:1]

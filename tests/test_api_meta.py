@@ -21,6 +21,8 @@ ENDPOINTS = {
     "/corridors",
     "/corridors/{slug}",
     "/corridors/{slug}/feature",
+    "/tiles/{layer}/{z}/{x}/{y}.mvt",
+    "/tiles/{layer}.json",
 }
 
 
@@ -60,7 +62,7 @@ async def test_openapi_documents_every_endpoint(client: httpx.AsyncClient) -> No
     params = {p["name"] for p in incidents["parameters"]}
     assert params == {
         "bbox", "datetime", "datetime_match", "category", "corridor", "country", "precision",
-        "max_uncertainty_m", "limit", "cursor",
+        "max_uncertainty_m", "limit", "cursor", "f",
     }  # fmt: skip
     assert "application/geo+json" in incidents["responses"]["200"]["content"]
     assert (await client.get("/docs")).status_code == 200
@@ -72,7 +74,13 @@ SERVED = {
     ("/incidents/{id}", "200"): ("application/geo+json", "IncidentFeature"),
     ("/corridors/{slug}/feature", "200"): ("application/geo+json", "CorridorFeature"),
     ("/corridors", "200"): ("application/json", "CorridorList"),
+    ("/tiles/{layer}/{z}/{x}/{y}.mvt", "200"): ("application/vnd.mapbox-vector-tile", None),
+    ("/tiles/{layer}.json", "200"): ("application/json", "TileJSON"),
 }
+# Other bodies a response may be served as (files, with a plain string schema), and answers
+# without a body.
+ALSO_SERVED = {("/incidents", "200"): ["text/csv", "application/vnd.apache.parquet"]}
+NO_BODY = {("/tiles/{layer}/{z}/{x}/{y}.mvt", "204")}
 
 
 async def test_openapi_schemas_sit_under_the_media_types_served(client: httpx.AsyncClient) -> None:
@@ -81,14 +89,20 @@ async def test_openapi_schemas_sit_under_the_media_types_served(client: httpx.As
     spec = (await client.get("/openapi.json")).json()
     for path in ENDPOINTS:
         for code, response in spec["paths"][path]["get"]["responses"].items():
+            if (path, code) in NO_BODY:
+                assert "content" not in response, (path, code)
+                continue
             content = response["content"]
             if code.startswith(("4", "5")):
                 expected = ("application/problem+json", "Problem")
             else:
                 expected = SERVED.get((path, code), ("application/json", None))
-            assert list(content) == [expected[0]], (path, code, list(content))
-            ref = content[expected[0]]["schema"]["$ref"]
+            also = ALSO_SERVED.get((path, code), [])
+            assert list(content) == [expected[0], *also], (path, code, list(content))
+            ref = content[expected[0]]["schema"].get("$ref")
             assert expected[1] is None or ref == f"#/components/schemas/{expected[1]}", (path, ref)
+            for media in also:
+                assert content[media]["schema"]["type"] == "string", (path, media)
 
 
 DATABASE_FREE = {"/"}  # answers without the database, so never a 503

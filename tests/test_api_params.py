@@ -331,8 +331,16 @@ BAD_VALUES = {
     "cursor": ["garbage!"],
     "id": ["not-a-uuid"],
     "slug": ["Not_A_Slug"],
+    "f": ["xlsx", ""],
+    "layer": ["roads"],
+    "z": ["17", "a", "-1"],
+    "x": ["1", "0x0"],  # at z=0 only 0 exists
+    "y": ["1", " 0"],
 }
-GOOD_PATH = {"id": str(uuid.uuid4()), "slug": "central-mediterranean"}
+GOOD_PATH = {
+    "id": str(uuid.uuid4()), "slug": "central-mediterranean",
+    "layer": "incidents", "z": "0", "x": "0", "y": "0",
+}  # fmt: skip
 DOWN = "postgresql://postgres@127.0.0.1:1/none"  # nothing listens on port 1
 
 
@@ -341,7 +349,7 @@ def _data_route_cases() -> list[tuple[str, str, str, str]]:
     spec = create_app(Settings(database_url=DOWN)).openapi()
     cases = []
     for template, item in spec["paths"].items():
-        if template.startswith(("/incidents", "/corridors")):
+        if template.startswith(("/incidents", "/corridors", "/tiles")):
             for param in item["get"].get("parameters", []):
                 for value in BAD_VALUES.get(param["name"], [None]):  # None: unlisted, fails
                     cases.append((template, param["name"], param["in"], value))

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from api import exports
 from api.deps import Conn, IncidentFilterDep, IncidentIdDep, PagingDep, query_parameters
 from api.errors import DATA_ERRORS, not_found
 from api.links import GEOJSON, page_links, route_link
@@ -76,15 +77,26 @@ def _now() -> str:
         "well the place is known; `h3` is the cell at `h3_res`, the finest resolution that "
         "uncertainty supports. "
         "Page with the `next` link (a keyset cursor): pages stay consistent while data is "
-        "added. `numberMatched` counts events over every page."
+        "added. `numberMatched` counts events over every page. "
+        "`f=csv` or `f=parquet` downloads every matching incident as one file instead (see "
+        "`f`; one row per event, `X-Number-Matched` header)."
     ),
     response_model=IncidentCollection,
     response_class=Response,
-    responses={200: {"model": IncidentCollection, "content": {GEOJSON: {}}}, **DATA_ERRORS},
+    responses={
+        200: {"model": IncidentCollection, "content": exports.OPENAPI_CONTENT},
+        **DATA_ERRORS,
+    },
 )
 def list_incidents(
-    request: Request, flt: IncidentFilterDep, paging: PagingDep, conn: Conn
+    request: Request,
+    flt: IncidentFilterDep,
+    paging: PagingDep,
+    export: exports.ExportDep,
+    conn: Conn,
 ) -> Response:
+    if export.format != "geojson":
+        return export.response(conn, flt=flt, to_feature=feature, properties=_PROPERTIES)
     page = repo.list_incidents(conn, flt=flt, limit=paging.limit, cursor=paging.cursor)
     token = page.next_cursor.encode() if page.next_cursor else None
     links = page_links(request, next_token=token, media_type=GEOJSON)

@@ -7,7 +7,7 @@ SQL file, not in a caller), so no endpoint can forget it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -162,29 +162,63 @@ def list_incidents(
     into the result, unlike OFFSET.
     """
     where, params = where_sql(conn, flt)
-    want = dict(params, limit=limit + 1)  # one extra row says whether a next page exists
-    if cursor is None:
-        rows = _fetch(conn, where + _ORDER, want)
-    elif cursor.event_date is None:
-        rows = _fetch(conn, where + _AFTER_UNDATED + _ORDER, dict(want, after_id=cursor.id))
-    else:
-        after = dict(want, after_date=cursor.event_date, after_id=cursor.id)
-        rows = _fetch(conn, where + _AFTER_DATED + _ORDER, after)
-        if len(rows) <= limit:
-            rows += _fetch(conn, where + _UNDATED + _ORDER, dict(want, limit=limit + 1 - len(rows)))
+    # one extra row says whether a next page exists
+    rows = _page_rows(conn, where, params, limit=limit + 1, cursor=cursor)
     more = len(rows) > limit
     rows = rows[:limit]
     if cursor is None and not more:
         matched = len(rows)  # the whole result fits on the first page: no count needed
     else:
-        count_sql = load_sql("geo", "repo_incidents_count.sql") + where
-        matched = int(conn.execute(sa.text(count_sql), params).scalar_one())
+        matched = _count(conn, where, params)
     next_cursor = Cursor(rows[-1]["event_date"], rows[-1]["id"]) if more else None
     return IncidentPage(
         rows=attach_review_reasons(conn, attach_sources(conn, rows)),
         number_matched=matched,
         next_cursor=next_cursor,
     )
+
+
+def _page_rows(
+    conn: Connection, where: str, params: dict[str, Any], *, limit: int, cursor: Cursor | None
+) -> list[Row]:
+    """Up to ``limit`` rows after ``cursor`` in (event_date, id) order, undated rows last."""
+    want = dict(params, limit=limit)
+    if cursor is None:
+        return _fetch(conn, where + _ORDER, want)
+    if cursor.event_date is None:
+        return _fetch(conn, where + _AFTER_UNDATED + _ORDER, dict(want, after_id=cursor.id))
+    after = dict(want, after_date=cursor.event_date, after_id=cursor.id)
+    rows = _fetch(conn, where + _AFTER_DATED + _ORDER, after)
+    if len(rows) < limit:
+        rows += _fetch(conn, where + _UNDATED + _ORDER, dict(want, limit=limit - len(rows)))
+    return rows
+
+
+def _count(conn: Connection, where: str, params: dict[str, Any]) -> int:
+    count_sql = load_sql("geo", "repo_incidents_count.sql") + where
+    return int(conn.execute(sa.text(count_sql), params).scalar_one())
+
+
+def count_incidents(conn: Connection, *, flt: IncidentFilter) -> int:
+    """The number of public events matching ``flt`` (``numberMatched``)."""
+    where, params = where_sql(conn, flt)
+    return _count(conn, where, params)
+
+
+def iter_incidents(
+    conn: Connection, *, flt: IncidentFilter, batch_size: int = 2_000
+) -> Iterator[list[Row]]:
+    """Every matching event in ``list_incidents`` order, in batches with ``sources`` attached:
+    exports stream these by keyset, without OFFSET or a count per batch."""
+    where, params = where_sql(conn, flt)
+    cursor: Cursor | None = None
+    while True:
+        rows = _page_rows(conn, where, params, limit=batch_size, cursor=cursor)
+        if rows:
+            yield attach_sources(conn, rows)
+        if len(rows) < batch_size:
+            return
+        cursor = Cursor(rows[-1]["event_date"], rows[-1]["id"])
 
 
 # The id of any public record of an event finds the event (served as its best public record).
