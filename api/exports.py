@@ -2,7 +2,8 @@
 
 The rows are the GeoJSON features of ``/incidents`` (built by the same function), flattened:
 ``id``, ``lon``, ``lat``, then every property in the feature's order, with the nested
-``sources`` as ``sources_count`` and ``;``-joined ``sources_ids`` / ``sources_names`` (best
+``review_reasons`` as their summaries joined by `` | ``, ``sources`` as ``sources_count`` and
+``;``-joined ``sources_ids`` / ``sources_names`` (best
 record first). Parquet is GeoParquet 1.1: a WKB ``geometry`` column (null for events without a
 place), a ``bbox`` covering column, and the ``geo`` metadata; counts, distances and dates keep
 their types there. Rows are read by keyset in batches and written as they come, so memory stays
@@ -150,7 +151,9 @@ def flat_row(feature: dict[str, Any]) -> dict[str, Any]:
     row: dict[str, Any] = {"id": feature["id"], "lon": lon, "lat": lat}
     properties = dict(feature["properties"])
     sources = properties.pop("sources")
+    reasons = properties.pop("review_reasons", None) or []
     row.update(properties)
+    row["review_reasons"] = " | ".join(r["summary"] for r in reasons) or None
     row["sources_count"] = len(sources)
     row["sources_ids"] = ";".join(s["id"] for s in sources)
     row["sources_names"] = ";".join(s["source_name"] or "" for s in sources)

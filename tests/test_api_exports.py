@@ -61,6 +61,9 @@ def _check_rows(rows: list[dict[str, Any]], features: dict[str, dict[str, Any]])
                 assert str(row["sources_ids"]).split(";") == [s["id"] for s in value]
             elif name == "date":
                 assert _same(None if value is None else str(row["date"])[:10], value)
+            elif name == "review_reasons":
+                joined = " | ".join(r["summary"] for r in value) or None
+                assert _same(row[name], joined), (row["id"], row[name], value)
             else:
                 assert _same(row[name], value), (row["id"], name, row[name], value)
 

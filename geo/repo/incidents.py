@@ -172,7 +172,7 @@ def list_incidents(
         matched = _count(conn, where, params)
     next_cursor = Cursor(rows[-1]["event_date"], rows[-1]["id"]) if more else None
     return IncidentPage(
-        rows=attach_review_reasons(conn, attach_sources(conn, rows)),
+        rows=complete_rows(conn, rows),
         number_matched=matched,
         next_cursor=next_cursor,
     )
@@ -208,14 +208,14 @@ def count_incidents(conn: Connection, *, flt: IncidentFilter) -> int:
 def iter_incidents(
     conn: Connection, *, flt: IncidentFilter, batch_size: int = 2_000
 ) -> Iterator[list[Row]]:
-    """Every matching event in ``list_incidents`` order, in batches with ``sources`` attached:
+    """Every matching event in ``list_incidents`` order, in batches completed as a page is:
     exports stream these by keyset, without OFFSET or a count per batch."""
     where, params = where_sql(conn, flt)
     cursor: Cursor | None = None
     while True:
         rows = _page_rows(conn, where, params, limit=batch_size, cursor=cursor)
         if rows:
-            yield attach_sources(conn, rows)
+            yield complete_rows(conn, rows)
         if len(rows) < batch_size:
             return
         cursor = Cursor(rows[-1]["event_date"], rows[-1]["id"])
@@ -235,7 +235,14 @@ def get_incident(conn: Connection, *, id: uuid.UUID) -> Row:
     row = conn.execute(sa.text(query), {"id": id}).first()
     if row is None:
         raise NotFound(f"no public incident with id {id}")
-    return attach_review_reasons(conn, attach_sources(conn, [dict(row._mapping)]))[0]
+    return complete_rows(conn, [dict(row._mapping)])[0]
+
+
+def complete_rows(conn: Connection, rows: Sequence[Row]) -> list[Row]:
+    """What every served incident carries beyond its row: its event's ``sources`` and its
+    public ``review_reasons`` (one query each per page). Every reader of incidents for the
+    public (pages, single features, exports) goes through here."""
+    return attach_review_reasons(conn, attach_sources(conn, rows))
 
 
 def attach_review_reasons(conn: Connection, rows: list[Row]) -> list[Row]:
