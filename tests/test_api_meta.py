@@ -21,6 +21,18 @@ ENDPOINTS = {
     "/corridors",
     "/corridors/{slug}",
     "/corridors/{slug}/feature",
+    "/ogc",
+    "/ogc/conformance",
+    "/ogc/collections",
+    "/ogc/collections/{collectionId}",
+    "/ogc/collections/incidents/items",
+    "/ogc/collections/incidents/items/{featureId}",
+    "/ogc/collections/corridors/items",
+    "/ogc/collections/corridors/items/{featureId}",
+    "/ogc/collections/land_borders/items",
+    "/ogc/collections/land_borders/items/{featureId}",
+    "/ogc/collections/sea_routes/items",
+    "/ogc/collections/sea_routes/items/{featureId}",
 }
 
 
@@ -72,6 +84,29 @@ SERVED = {
     ("/incidents/{id}", "200"): ("application/geo+json", "IncidentFeature"),
     ("/corridors/{slug}/feature", "200"): ("application/geo+json", "CorridorFeature"),
     ("/corridors", "200"): ("application/json", "CorridorList"),
+    ("/ogc/collections/incidents/items", "200"): ("application/geo+json", "IncidentCollection"),
+    ("/ogc/collections/incidents/items/{featureId}", "200"): (
+        "application/geo+json",
+        "IncidentFeature",
+    ),
+    ("/ogc/collections/corridors/items", "200"): ("application/geo+json", "CorridorFeatures"),
+    ("/ogc/collections/corridors/items/{featureId}", "200"): (
+        "application/geo+json",
+        "CorridorFeature",
+    ),
+    ("/ogc/collections/land_borders/items", "200"): (
+        "application/geo+json",
+        "LandBorderFeatures",
+    ),
+    ("/ogc/collections/land_borders/items/{featureId}", "200"): (
+        "application/geo+json",
+        "LandBorderFeature",
+    ),
+    ("/ogc/collections/sea_routes/items", "200"): ("application/geo+json", "SeaRouteFeatures"),
+    ("/ogc/collections/sea_routes/items/{featureId}", "200"): (
+        "application/geo+json",
+        "SeaRouteFeature",
+    ),
 }
 
 
@@ -91,7 +126,7 @@ async def test_openapi_schemas_sit_under_the_media_types_served(client: httpx.As
             assert expected[1] is None or ref == f"#/components/schemas/{expected[1]}", (path, ref)
 
 
-DATABASE_FREE = {"/"}  # answers without the database, so never a 503
+DATABASE_FREE = {"/", "/ogc", "/ogc/conformance"}  # answers without the database, so never a 503
 
 
 async def test_openapi_documents_server_errors_everywhere(client: httpx.AsyncClient) -> None:

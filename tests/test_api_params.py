@@ -331,8 +331,18 @@ BAD_VALUES = {
     "cursor": ["garbage!"],
     "id": ["not-a-uuid"],
     "slug": ["Not_A_Slug"],
+    "f": ["html", "xml"],
+    "crs": ["EPSG:3857"],
+    "bbox-crs": ["http://www.opengis.net/def/crs/EPSG/0/3857"],
+    "collectionId": ["Not-A-Collection!"],
+    "featureId": ["Not_An_Id!"],
 }
-GOOD_PATH = {"id": str(uuid.uuid4()), "slug": "central-mediterranean"}
+GOOD_PATH = {
+    "id": str(uuid.uuid4()),
+    "slug": "central-mediterranean",
+    "collectionId": "incidents",
+    "featureId": str(uuid.uuid4()),
+}
 DOWN = "postgresql://postgres@127.0.0.1:1/none"  # nothing listens on port 1
 
 
@@ -341,7 +351,7 @@ def _data_route_cases() -> list[tuple[str, str, str, str]]:
     spec = create_app(Settings(database_url=DOWN)).openapi()
     cases = []
     for template, item in spec["paths"].items():
-        if template.startswith(("/incidents", "/corridors")):
+        if template.startswith(("/incidents", "/corridors", "/ogc")):
             for param in item["get"].get("parameters", []):
                 for value in BAD_VALUES.get(param["name"], [None]):  # None: unlisted, fails
                     cases.append((template, param["name"], param["in"], value))
