@@ -62,6 +62,8 @@ async def test_landing_page_links_lead_to_the_api_conformance_and_collections(
     assert _path(links["data"]["href"]) == "/ogc/collections"
     for rel in ("service-desc", "conformance", "data"):
         assert (await client.get(links[rel]["href"])).status_code == 200, rel
+    root = (await client.get("/")).json()["links"]
+    assert "/ogc" in {_path(link["href"]) for link in root if link["rel"] == "data"}
     conformance = (await client.get("/ogc/conformance")).json()["conformsTo"]
     for part in ("1/1.0/conf/core", "1/1.0/conf/geojson", "1/1.0/conf/oas30", "2/1.0/conf/crs"):
         assert f"http://www.opengis.net/spec/ogcapi-features-{part}" in conformance
@@ -228,6 +230,10 @@ async def test_one_feature_by_id_in_each_collection(
     for cid, key in (("land_borders", pair), ("sea_routes", slug)):
         one = (await client.get(f"/ogc/collections/{cid}/items/{key}")).json()
         assert one["id"] == key and one["geometry"]["coordinates"]
+    # asked in lower case, the self link names the feature's own id
+    lower = (await client.get(f"/ogc/collections/land_borders/items/{pair.lower()}")).json()
+    (this,) = [link["href"] for link in lower["links"] if link["rel"] == "self"]
+    assert _path(this) == f"/ogc/collections/land_borders/items/{pair}"
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import WithJsonSchema
+from sqlalchemy.engine import Connection
 
 from api.deps import (
     BBoxDep,
@@ -54,7 +55,7 @@ from geo.errors import InvalidInput, NotFound, shown
 from geo.repo import corridors as corridors_repo
 from geo.repo import incidents as incidents_repo
 from geo.repo import layers
-from geo.repo.filters import parse_limit, parse_slug, parse_uuid
+from geo.repo.filters import BBox, parse_limit, parse_slug, parse_uuid
 
 router = APIRouter(prefix="/ogc", tags=["ogc"], dependencies=[Depends(query_parameters)])
 
@@ -181,17 +182,27 @@ def _pair(text: str) -> str:
     return value
 
 
-def corridor_feature_id(featureId: Annotated[str, Path(description="Corridor slug.")]) -> str:
+def corridor_feature_id(
+    featureId: Annotated[
+        str, Path(description="Corridor slug.", examples=["central-mediterranean"])
+    ],
+) -> str:
     return parse_slug(featureId, parameter="featureId")
 
 
 def border_feature_id(
-    featureId: Annotated[str, Path(description="Country pair, e.g. `GRC-TUR`.")],
+    featureId: Annotated[
+        str, Path(description="Country pair, e.g. `GRC-TUR`.", examples=["GRC-TUR"])
+    ],
 ) -> str:
     return _pair(featureId)
 
 
-def sea_route_feature_id(featureId: Annotated[str, Path(description="Sea route slug.")]) -> str:
+def sea_route_feature_id(
+    featureId: Annotated[
+        str, Path(description="Sea route slug.", examples=["zuwara-to-lampedusa"])
+    ],
+) -> str:
     return parse_slug(featureId, parameter="featureId")
 
 
@@ -199,7 +210,7 @@ def incident_feature_id(
     featureId: Annotated[
         str,
         WithJsonSchema({"type": "string", "format": "uuid"}),
-        Path(description="Incident UUID."),
+        Path(description="Incident UUID.", examples=["3f2b8a52-1c4e-4d6a-9b1f-0a1b2c3d4e5f"]),
     ],
 ) -> uuid.UUID:
     return parse_uuid(featureId, parameter="featureId")
@@ -300,7 +311,7 @@ def _temporal(first: date | None, last: date | None) -> TemporalExtent | None:
     )
 
 
-def _collection(request: Request, conn: Any, collection_id: str) -> Collection:
+def _collection(request: Request, conn: Connection, collection_id: str) -> Collection:
     title, description = COLLECTIONS[collection_id]
     if collection_id == "incidents":
         extent = layers.incident_extent(conn)
@@ -400,8 +411,12 @@ def _page(
 
 
 def _single(request: Request, collection_id: str, body: dict[str, Any]) -> Response:
+    """One feature with its links; ``self`` names the feature's own id, whichever spelling (or,
+    for an incident, whichever linked record's id) was asked for."""
+    name = f"ogc_{collection_id}_item"
+    this = route_link(request, name, "self", GEOJSON, "This feature", featureId=body["id"])
     body["links"] = [
-        self_link(request, GEOJSON, "This feature").model_dump(exclude_none=True),
+        this.model_dump(exclude_none=True),
         _collection_link(request, collection_id),
     ]
     return _features(body)
@@ -467,8 +482,9 @@ def ogc_incidents_item(request: Request, feature_id: IncidentId, conn: Conn) -> 
 
 
 def _layer_features(
-    request: Request, conn: Any, layer: layers.Layer, bbox: Any, paging: tuple[int, str | None]
+    conn: Connection, layer: layers.Layer, bbox: BBox | None, paging: tuple[int, str | None]
 ) -> tuple[layers.FeaturePage, str | None]:
+    """A page of a reference layer and the cursor of its ``next`` link."""
     limit, after = paging
     page = layers.list_features(conn, layer=layer, bbox=bbox, limit=limit, after=after)
     token = layers.encode_after(page.next_key) if page.next_key is not None else None
@@ -508,7 +524,7 @@ def _corridor_feature(request: Request, totals: Any, outline: dict[str, Any]) ->
 def ogc_corridors_items(
     request: Request, bbox: BBoxDep, interval: IntervalDep, paging: LayerPaging, conn: Conn
 ) -> Response:
-    page, token = _layer_features(request, conn, layers.CORRIDORS, bbox, paging)
+    page, token = _layer_features(conn, layers.CORRIDORS, bbox, paging)
     totals = {row["slug"]: row for row in corridors_repo.list_corridors(conn, interval=interval)}
     features = [_corridor_feature(request, totals[r["key"]], r) for r in page.rows]
     return _page(request, "corridors", features, page.number_matched, token)
@@ -531,9 +547,13 @@ _TIMELESS = (
 
 @router.get(**_items_route("land_borders", LandBorderFeatures, _TIMELESS))
 def ogc_land_borders_items(
-    request: Request, bbox: BBoxDep, interval: IntervalDep, paging: LayerPaging, conn: Conn
+    request: Request,
+    bbox: BBoxDep,
+    checked_datetime: IntervalDep,  # parsed (400 if bad); no date to match: all match
+    paging: LayerPaging,
+    conn: Conn,
 ) -> Response:
-    page, token = _layer_features(request, conn, layers.LAND_BORDERS, bbox, paging)
+    page, token = _layer_features(conn, layers.LAND_BORDERS, bbox, paging)
     features = [_layer_feature(r) for r in page.rows]
     return _page(request, "land_borders", features, page.number_matched, token)
 
@@ -546,9 +566,13 @@ def ogc_land_borders_item(request: Request, feature_id: BorderId, conn: Conn) ->
 
 @router.get(**_items_route("sea_routes", SeaRouteFeatures, _TIMELESS))
 def ogc_sea_routes_items(
-    request: Request, bbox: BBoxDep, interval: IntervalDep, paging: LayerPaging, conn: Conn
+    request: Request,
+    bbox: BBoxDep,
+    checked_datetime: IntervalDep,  # parsed (400 if bad); no date to match: all match
+    paging: LayerPaging,
+    conn: Conn,
 ) -> Response:
-    page, token = _layer_features(request, conn, layers.SEA_ROUTES, bbox, paging)
+    page, token = _layer_features(conn, layers.SEA_ROUTES, bbox, paging)
     features = [_layer_feature(r) for r in page.rows]
     return _page(request, "sea_routes", features, page.number_matched, token)
 
