@@ -11,7 +11,7 @@ export DATABASE_URL
 
 SAMPLES := data/sample/mmp_export_2014_2017.csv data/sample/mmp_current_layout_2014.csv
 
-.PHONY: run setup venv postgres migrate boundaries sample test lint typecheck pytest bench clean
+.PHONY: run setup venv postgres gdal migrate boundaries sample test lint typecheck pytest bench clean
 
 run: setup
 	$(BIN)/crossings serve --host $(HOST) --port $(PORT)
@@ -28,6 +28,10 @@ $(VENV)/.installed: pyproject.toml
 
 postgres:
 	bash .ci/ensure-postgis
+
+# GDAL's ogrinfo: the OGC API Features tests read /ogc with it, as QGIS users would.
+gdal:
+	bash .ci/ensure-gdal
 
 migrate: venv postgres
 	$(BIN)/crossings db upgrade
@@ -48,7 +52,7 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-pytest: venv postgres
+pytest: venv postgres gdal
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest

@@ -23,6 +23,18 @@ ENDPOINTS = {
     "/corridors/{slug}/feature",
     "/tiles/{layer}/{z}/{x}/{y}.mvt",
     "/tiles/{layer}.json",
+    "/ogc",
+    "/ogc/conformance",
+    "/ogc/collections",
+    "/ogc/collections/{collectionId}",
+    "/ogc/collections/incidents/items",
+    "/ogc/collections/incidents/items/{featureId}",
+    "/ogc/collections/corridors/items",
+    "/ogc/collections/corridors/items/{featureId}",
+    "/ogc/collections/land_borders/items",
+    "/ogc/collections/land_borders/items/{featureId}",
+    "/ogc/collections/sea_routes/items",
+    "/ogc/collections/sea_routes/items/{featureId}",
 }
 
 
@@ -76,6 +88,29 @@ SERVED = {
     ("/corridors", "200"): ("application/json", "CorridorList"),
     ("/tiles/{layer}/{z}/{x}/{y}.mvt", "200"): ("application/vnd.mapbox-vector-tile", None),
     ("/tiles/{layer}.json", "200"): ("application/json", "TileJSON"),
+    ("/ogc/collections/incidents/items", "200"): ("application/geo+json", "IncidentCollection"),
+    ("/ogc/collections/incidents/items/{featureId}", "200"): (
+        "application/geo+json",
+        "IncidentFeature",
+    ),
+    ("/ogc/collections/corridors/items", "200"): ("application/geo+json", "CorridorFeatures"),
+    ("/ogc/collections/corridors/items/{featureId}", "200"): (
+        "application/geo+json",
+        "CorridorFeature",
+    ),
+    ("/ogc/collections/land_borders/items", "200"): (
+        "application/geo+json",
+        "LandBorderFeatures",
+    ),
+    ("/ogc/collections/land_borders/items/{featureId}", "200"): (
+        "application/geo+json",
+        "LandBorderFeature",
+    ),
+    ("/ogc/collections/sea_routes/items", "200"): ("application/geo+json", "SeaRouteFeatures"),
+    ("/ogc/collections/sea_routes/items/{featureId}", "200"): (
+        "application/geo+json",
+        "SeaRouteFeature",
+    ),
 }
 # Other bodies a response may be served as (files, with a plain string schema), and answers
 # without a body.
@@ -105,7 +140,7 @@ async def test_openapi_schemas_sit_under_the_media_types_served(client: httpx.As
                 assert content[media]["schema"]["type"] == "string", (path, media)
 
 
-DATABASE_FREE = {"/"}  # answers without the database, so never a 503
+DATABASE_FREE = {"/", "/ogc", "/ogc/conformance"}  # answers without the database, so never a 503
 
 
 async def test_openapi_documents_server_errors_everywhere(client: httpx.AsyncClient) -> None:

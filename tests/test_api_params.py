@@ -331,15 +331,20 @@ BAD_VALUES = {
     "cursor": ["garbage!"],
     "id": ["not-a-uuid"],
     "slug": ["Not_A_Slug"],
-    "f": ["xlsx", ""],
+    "f": ["xlsx", "html", "xml"],
     "layer": ["roads"],
     "z": ["17", "a", "-1"],
     "x": ["1", "0x0"],  # at z=0 only 0 exists
     "y": ["1", " 0"],
+    "crs": ["EPSG:3857"],
+    "bbox-crs": ["http://www.opengis.net/def/crs/EPSG/0/3857"],
+    "collectionId": ["Not-A-Collection!"],
+    "featureId": ["Not_An_Id!"],
 }
 GOOD_PATH = {
     "id": str(uuid.uuid4()), "slug": "central-mediterranean",
     "layer": "incidents", "z": "0", "x": "0", "y": "0",
+    "collectionId": "incidents", "featureId": str(uuid.uuid4()),
 }  # fmt: skip
 DOWN = "postgresql://postgres@127.0.0.1:1/none"  # nothing listens on port 1
 
@@ -349,7 +354,7 @@ def _data_route_cases() -> list[tuple[str, str, str, str]]:
     spec = create_app(Settings(database_url=DOWN)).openapi()
     cases = []
     for template, item in spec["paths"].items():
-        if template.startswith(("/incidents", "/corridors", "/tiles")):
+        if template.startswith(("/incidents", "/corridors", "/tiles", "/ogc")):
             for param in item["get"].get("parameters", []):
                 for value in BAD_VALUES.get(param["name"], [None]):  # None: unlisted, fails
                     cases.append((template, param["name"], param["in"], value))
