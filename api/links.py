@@ -34,3 +34,19 @@ def route_link(
     request: Request, name: str, rel: str, media_type: str, title: str, **path: str
 ) -> Link:
     return Link(href=str(request.url_for(name, **path)), rel=rel, type=media_type, title=title)
+
+
+def variant_link(request: Request, rel: str, media_type: str, title: str, **params: str) -> Link:
+    """The same request with ``params`` replaced (e.g. ``format=cells``): filters kept."""
+    href = request.url.include_query_params(**params)
+    return Link(href=str(href), rel=rel, type=media_type, title=title)
+
+
+def filtered_link(
+    request: Request, name: str, rel: str, media_type: str, title: str, *, keep: tuple[str, ...]
+) -> Link:
+    """Route ``name`` with the query parameters of this request named in ``keep`` (its
+    filters), so e.g. a heatmap links to the very incidents it counts."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k in keep]
+    href = request.url_for(name).include_query_params(**dict(params))
+    return Link(href=str(href), rel=rel, type=media_type, title=title)

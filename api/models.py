@@ -174,3 +174,48 @@ class Problem(BaseModel):
     instance: str
     request_id: str = Field(description="Also in the X-Request-ID header; quote it in reports.")
     parameter: str | None = Field(default=None, description="The query parameter at fault.")
+
+
+class HeatmapCellRow(BaseModel):
+    """One hexagon of a heatmap, as a row (``format=cells``; also each feature's properties)."""
+
+    h3: str = Field(description="H3 cell id (hex string).", examples=["841ed93ffffffff"])
+    value: float = Field(
+        description="What the cell holds of the weight asked for: a whole number in coarse "
+        "mode, a fraction where spread mode shares a roughly placed incident out."
+    )
+    resolution: int = Field(description="The cell's H3 resolution (coarser than asked when "
+                            "`coarser` is true).")  # fmt: skip
+    coarser: bool = Field(
+        description="Coarse mode: the incidents here are known only to this bigger hexagon."
+    )
+    spread: float = Field(
+        description="Spread mode: the part of `value` shared out from coarser cells (0 in "
+        "coarse mode)."
+    )
+
+
+class HeatmapFeature(Feature[Polygon | MultiPolygon, HeatmapCellRow]):
+    """A hexagon; a MultiPolygon when the cell is cut at the antimeridian."""
+
+    id: str = Field(description="H3 cell id (hex string).")
+
+
+class HeatmapCollection(FeatureCollection[HeatmapFeature]):
+    resolution: int = Field(description="The resolution asked for (`res`).")
+    mode: Literal["coarse", "spread"]
+    weight: Literal["incidents", "dead", "missing", "dead_and_missing"]
+    total: int = Field(
+        description="The sum of every cell's `value`: the weight of the matching incidents "
+        "that have a place."
+    )
+    unlocated: int = Field(
+        description="The weight of matching incidents without a place (on no map). `total + "
+        "unlocated` is the figure `/incidents` gives for the same filters."
+    )
+    incidents: int = Field(description="Matching incidents (events) that have a place.")
+    unlocated_incidents: int = Field(description="Matching incidents without a place.")
+    numberMatched: int = Field(description="Hexagons in the heatmap.")
+    numberReturned: int
+    timeStamp: dt.datetime
+    links: list[Link]

@@ -121,3 +121,12 @@ def is_pentagon(cell_id: int) -> bool:
 def pentagons(res: int) -> list[int]:
     """The 12 pentagon cells at ``res``."""
     return [int(c) for c in _h3.get_pentagons(res)]
+
+
+def boundary(cell_id: int) -> list[tuple[float, float]]:
+    """The cell's vertices as ``(lon, lat)``, open ring (first vertex not repeated).
+
+    Longitudes are h3's, in -180..180: a cell that straddles the antimeridian jumps from +180
+    to -180 between two vertices; ``geo.hexagons`` turns that into valid GeoJSON.
+    """
+    return [(lon, lat) for lat, lon in _h3.cell_to_boundary(cell_id)]
