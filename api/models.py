@@ -129,6 +129,9 @@ class Corridor(BaseModel):
         description="Over public, non-rejected incidents; an event several sources report "
         "counts once, with its preferred record's figures."
     )
+    breakdown: CorridorBreakdown = Field(
+        description="The same incidents by category, by year, and their most named causes."
+    )
     links: list[Link]
 
 
@@ -218,4 +221,69 @@ class HeatmapCollection(FeatureCollection[HeatmapFeature]):
     numberMatched: int = Field(description="Hexagons in the heatmap.")
     numberReturned: int
     timeStamp: dt.datetime
+    links: list[Link]
+
+
+class Figures(BaseModel):
+    incidents: int = Field(description="Incidents (events; one per event however many sources).")
+    dead: int
+    missing: int
+    dead_and_missing: int
+
+
+class CategoryFigures(Figures):
+    category: str
+
+
+class YearFigures(Figures):
+    year: int | None = Field(description="Year of the event date; null for undated incidents.")
+
+
+class CauseFigures(Figures):
+    cause: str = Field(description="A cause as the source words it (not harmonised).")
+    share: float = Field(
+        description="incidents naming this cause / the corridor's incidents (0-1). A record "
+        "naming several causes counts under each, so shares may add up to more than 1."
+    )
+
+
+class CorridorBreakdown(BaseModel):
+    by_category: list[CategoryFigures] = Field(description="Every category with incidents.")
+    by_year: list[YearFigures] = Field(
+        description="Every year with incidents, oldest first, then undated (year null). Sums "
+        "to the totals."
+    )
+    top_causes: list[CauseFigures] = Field(
+        description="The (up to) five causes most incidents name. MMP gives causes as lists "
+        '("Starvation, Dehydration"): a record counts once under each cause it names, with '
+        "its whole dead and missing (nothing is split), so these do not add up to the totals."
+    )
+    multi_cause_incidents: int = Field(description="Incidents whose record names several causes.")
+
+
+class Period(Figures):
+    period: str = Field(description="`2015` or `2015-03`.", examples=["2015-03"])
+    start: dt.date
+    end: dt.date
+
+
+class YearOnlyFigures(Figures):
+    year: int
+
+
+class CorridorTimeSeries(BaseModel):
+    slug: str
+    interval: Literal["month", "year"]
+    periods: list[Period] = Field(
+        description="Every month or year in order, zeros included, from the first matching "
+        "incident (or the datetime filter's start) to the last (or the filter's end)."
+    )
+    year_only: list[YearOnlyFigures] = Field(
+        description="interval=month: incidents whose date is known only to the year, which no "
+        "month can hold (empty for interval=year)."
+    )
+    undated: Figures = Field(description="Incidents without a date (none with a datetime filter).")
+    totals: Figures = Field(
+        description="periods + year_only + undated: what /incidents counts for the same filters."
+    )
     links: list[Link]

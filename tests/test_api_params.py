@@ -335,6 +335,7 @@ BAD_VALUES = {
     "weight": ["people"],
     "mode": ["smear"],
     "format": ["csv"],
+    "interval": ["week", ""],
 }
 GOOD_PATH = {"id": str(uuid.uuid4()), "slug": "central-mediterranean"}
 DOWN = "postgresql://postgres@127.0.0.1:1/none"  # nothing listens on port 1
