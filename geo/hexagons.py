@@ -11,6 +11,7 @@ shapely entirely.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import Any
 
@@ -83,9 +84,19 @@ def split_ring(ring: Ring, *, pole_lat: float = 0.0) -> dict[str, Any]:
     return {"type": "MultiPolygon", "coordinates": parts}
 
 
-@lru_cache(maxsize=50_000)
 def cell_geometry(cell_id: int) -> dict[str, Any]:
-    """The cell as a GeoJSON geometry (split at the antimeridian, CCW). Cached: a heatmap
-    redraws the same cells on every request. Do not mutate the result."""
+    """The cell as a GeoJSON geometry (split at the antimeridian, CCW)."""
     _, lat = h3index.center(cell_id)
     return split_ring(h3index.boundary(cell_id), pole_lat=lat)
+
+
+# Larger than the most cells one heatmap may hold (geo.heatmap.MAX_CELLS), so a repeated big
+# heatmap never evicts its own cells; ~250 bytes a cell, ~30 MB when full.
+_CACHED_CELLS = 120_000
+
+
+@lru_cache(maxsize=_CACHED_CELLS)
+def cell_geometry_json(cell_id: int) -> str:
+    """``cell_geometry`` as compact JSON text, cached: a heatmap redraws the same cells on every
+    request, and building and serialising a polygon costs far more than the lookup."""
+    return json.dumps(cell_geometry(cell_id), separators=(",", ":"))

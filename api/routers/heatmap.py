@@ -17,7 +17,7 @@ from api.routers.corridors import GeoJSONResponse
 from geo import h3index
 from geo import heatmap as hm
 from geo.errors import InvalidInput
-from geo.hexagons import cell_geometry
+from geo.hexagons import cell_geometry_json
 from geo.repo.filters import parse_choice, parse_int_between
 
 router = APIRouter(tags=["heatmap"], dependencies=[Depends(query_parameters)])
@@ -180,21 +180,30 @@ def get_heatmap(
             request, "list_incidents", "items", GEOJSON, "The incidents counted", keep=FILTERS
         ),
     ]
-    body = {
+    head = {
         "type": "FeatureCollection",
-        **{k: v for k, v in result.to_dict().items() if k != "cells"},
+        "resolution": result.resolution,
+        "mode": "spread" if result.spread else "coarse",
+        "weight": result.weight,
+        "total": result.total,
+        "unlocated": result.unlocated,
+        "incidents": result.incidents,
+        "unlocated_incidents": result.unlocated_incidents,
         "numberMatched": len(rows),
         "numberReturned": len(rows),
         "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "links": [link.model_dump(exclude_none=True) for link in links],
-        "features": [
-            {
-                "type": "Feature",
-                "id": row["h3"],
-                "geometry": cell_geometry(cell.cell),
-                "properties": row,
-            }
-            for cell, row in zip(result.cells, rows, strict=True)
-        ],
     }
-    return _json(body, GEOJSON)
+    return Response(_with_features(head, result.cells, rows), media_type=GEOJSON)
+
+
+def _with_features(head: dict[str, Any], cells: list[hm.HeatmapCell], rows: list[Any]) -> str:
+    """The collection as JSON text, features spliced in from cached geometry text: at 50,000
+    hexagons, serialising the polygons again on every request was most of the time."""
+    features = ",".join(
+        f'{{"type":"Feature","id":"{row["h3"]}","geometry":{cell_geometry_json(cell.cell)},'
+        f'"properties":{json.dumps(row, separators=(",", ":"))}}}'
+        for cell, row in zip(cells, rows, strict=True)
+    )
+    text = json.dumps(head, separators=(",", ":"), ensure_ascii=False)
+    return f'{text[:-1]},"features":[{features}]}}'
