@@ -43,10 +43,17 @@ def variant_link(request: Request, rel: str, media_type: str, title: str, **para
 
 
 def filtered_link(
-    request: Request, name: str, rel: str, media_type: str, title: str, *, keep: tuple[str, ...]
+    request: Request,
+    name: str,
+    rel: str,
+    media_type: str,
+    title: str,
+    *,
+    keep: tuple[str, ...],
+    **extra: str,
 ) -> Link:
     """Route ``name`` with the query parameters of this request named in ``keep`` (its
-    filters), so e.g. a heatmap links to the very incidents it counts."""
-    params = [(k, v) for k, v in request.query_params.multi_items() if k in keep]
-    href = request.url_for(name).include_query_params(**dict(params))
+    filters) plus ``extra``, so e.g. a heatmap links to the very incidents it counts."""
+    params = {k: v for k, v in request.query_params.multi_items() if k in keep}
+    href = request.url_for(name).include_query_params(**{**params, **extra})
     return Link(href=str(href), rel=rel, type=media_type, title=title)

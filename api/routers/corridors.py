@@ -9,9 +9,16 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import WithJsonSchema
 
-from api.deps import Conn, IncidentFilterDep, IntervalDep, SlugDep, query_parameters
+from api.deps import (
+    INCIDENT_FILTER_PARAMETERS,
+    Conn,
+    IncidentFilterDep,
+    IntervalDep,
+    SlugDep,
+    query_parameters,
+)
 from api.errors import DATA_ERRORS, not_found
-from api.links import GEOJSON, JSON, route_link, self_link
+from api.links import GEOJSON, JSON, filtered_link, route_link, self_link
 from api.models import (
     CategoryFigures,
     CauseFigures,
@@ -248,16 +255,14 @@ def get_corridor_timeseries(
         links=[
             self_link(request, JSON, "This time series"),
             route_link(request, "get_corridor", "up", JSON, "The corridor", slug=slug),
-            Link(
-                href=str(
-                    request.url_for("list_incidents").include_query_params(
-                        **{k: v for k, v in request.query_params.items() if k != "interval"},
-                        corridor=slug,
-                    )
-                ),
-                rel="items",
-                type=GEOJSON,
-                title="The incidents counted",
+            filtered_link(
+                request,
+                "list_incidents",
+                "items",
+                GEOJSON,
+                "The incidents counted",
+                keep=INCIDENT_FILTER_PARAMETERS,
+                corridor=slug,
             ),
         ],
     )

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import WithJsonSchema
 
-from api.deps import Conn, IncidentFilterDep, query_parameters
+from api.deps import INCIDENT_FILTER_PARAMETERS, Conn, IncidentFilterDep, query_parameters
 from api.errors import DATA_ERRORS
 from api.links import GEOJSON, JSON, filtered_link, self_link, variant_link
 from api.models import HeatmapCellRow, HeatmapCollection
@@ -25,11 +25,6 @@ router = APIRouter(tags=["heatmap"], dependencies=[Depends(query_parameters)])
 MODES = ("coarse", "spread")
 FORMATS = ("geojson", "cells")
 DEFAULT_RES = 4
-# The parameters that filter incidents: the heatmap's `items` link keeps exactly these.
-FILTERS = (
-    "bbox", "datetime", "datetime_match", "category", "corridor", "country", "precision",
-    "max_uncertainty_m",
-)  # fmt: skip
 
 
 def res_param(
@@ -177,7 +172,12 @@ def get_heatmap(
         self_link(request, GEOJSON, "This heatmap"),
         variant_link(request, "alternate", JSON, "The same cells as rows", format="cells"),
         filtered_link(
-            request, "list_incidents", "items", GEOJSON, "The incidents counted", keep=FILTERS
+            request,
+            "list_incidents",
+            "items",
+            GEOJSON,
+            "The incidents counted",
+            keep=INCIDENT_FILTER_PARAMETERS,
         ),
     ]
     head = {
