@@ -329,3 +329,8 @@ def incident_filter(
 
 
 IncidentFilterDep = Annotated[IncidentFilter, Depends(incident_filter)]
+# The query parameters ``incident_filter`` reads: links to /incidents keep exactly these.
+INCIDENT_FILTER_PARAMETERS = (
+    "bbox", "datetime", "datetime_match", "category", "corridor", "country", "precision",
+    "max_uncertainty_m",
+)  # fmt: skip

@@ -43,3 +43,26 @@ def url_template(request: Request, name: str, *placeholders: str, **path: str) -
     params = {**path, **{key: f"{{{key}}}" for key in placeholders}}
     url = str(request.url_for(name, **params))
     return f"{url}?{request.url.query}" if request.url.query else url
+
+
+def variant_link(request: Request, rel: str, media_type: str, title: str, **params: str) -> Link:
+    """The same request with ``params`` replaced (e.g. ``format=cells``): filters kept."""
+    href = request.url.include_query_params(**params)
+    return Link(href=str(href), rel=rel, type=media_type, title=title)
+
+
+def filtered_link(
+    request: Request,
+    name: str,
+    rel: str,
+    media_type: str,
+    title: str,
+    *,
+    keep: tuple[str, ...],
+    **extra: str,
+) -> Link:
+    """Route ``name`` with the query parameters of this request named in ``keep`` (its
+    filters) plus ``extra``, so e.g. a heatmap links to the very incidents it counts."""
+    params = {k: v for k, v in request.query_params.multi_items() if k in keep}
+    href = request.url_for(name).include_query_params(**{**params, **extra})
+    return Link(href=str(href), rel=rel, type=media_type, title=title)

@@ -161,6 +161,9 @@ class Corridor(BaseModel):
         description="Over public, non-rejected incidents; an event several sources report "
         "counts once, with its preferred record's figures."
     )
+    breakdown: CorridorBreakdown = Field(
+        description="The same incidents by category, by year, and their most named causes."
+    )
     links: list[Link]
 
 
@@ -206,3 +209,113 @@ class Problem(BaseModel):
     instance: str
     request_id: str = Field(description="Also in the X-Request-ID header; quote it in reports.")
     parameter: str | None = Field(default=None, description="The query parameter at fault.")
+
+
+class HeatmapCellRow(BaseModel):
+    """One hexagon of a heatmap, as a row (``format=cells``; also each feature's properties)."""
+
+    h3: str = Field(description="H3 cell id (hex string).", examples=["841ed93ffffffff"])
+    value: float = Field(
+        description="What the cell holds of the weight asked for: a whole number in coarse "
+        "mode, a fraction where spread mode shares a roughly placed incident out."
+    )
+    resolution: int = Field(description="The cell's H3 resolution (coarser than asked when "
+                            "`coarser` is true).")  # fmt: skip
+    coarser: bool = Field(
+        description="Coarse mode: the incidents here are known only to this bigger hexagon."
+    )
+    spread: float = Field(
+        description="Spread mode: the part of `value` shared out from coarser cells (0 in "
+        "coarse mode)."
+    )
+
+
+class HeatmapFeature(Feature[Polygon | MultiPolygon, HeatmapCellRow]):
+    """A hexagon; a MultiPolygon when the cell is cut at the antimeridian."""
+
+    id: str = Field(description="H3 cell id (hex string).")
+
+
+class HeatmapCollection(FeatureCollection[HeatmapFeature]):
+    resolution: int = Field(description="The resolution asked for (`res`).")
+    mode: Literal["coarse", "spread"]
+    weight: Literal["incidents", "dead", "missing", "dead_and_missing"]
+    total: int = Field(
+        description="The sum of every cell's `value`: the weight of the matching incidents "
+        "that have a place."
+    )
+    unlocated: int = Field(
+        description="The weight of matching incidents without a place (on no map). `total + "
+        "unlocated` is the figure `/incidents` gives for the same filters."
+    )
+    incidents: int = Field(description="Matching incidents (events) that have a place.")
+    unlocated_incidents: int = Field(description="Matching incidents without a place.")
+    numberMatched: int = Field(description="Hexagons in the heatmap.")
+    numberReturned: int
+    timeStamp: dt.datetime
+    links: list[Link]
+
+
+class Figures(BaseModel):
+    incidents: int = Field(description="Incidents (events; one per event however many sources).")
+    dead: int
+    missing: int
+    dead_and_missing: int
+
+
+class CategoryFigures(Figures):
+    category: str
+
+
+class YearFigures(Figures):
+    year: int | None = Field(description="Year of the event date; null for undated incidents.")
+
+
+class CauseFigures(Figures):
+    cause: str = Field(description="A cause as the source words it (not harmonised).")
+    share: float = Field(
+        description="incidents naming this cause / the corridor's incidents (0-1). A record "
+        "naming several causes counts under each, so shares may add up to more than 1."
+    )
+
+
+class CorridorBreakdown(BaseModel):
+    by_category: list[CategoryFigures] = Field(description="Every category with incidents.")
+    by_year: list[YearFigures] = Field(
+        description="Every year with incidents, oldest first, then undated (year null). Sums "
+        "to the totals."
+    )
+    top_causes: list[CauseFigures] = Field(
+        description="The (up to) five causes most incidents name. MMP gives causes as lists "
+        '("Starvation, Dehydration"): a record counts once under each cause it names, with '
+        "its whole dead and missing (nothing is split), so these do not add up to the totals."
+    )
+    multi_cause_incidents: int = Field(description="Incidents whose record names several causes.")
+
+
+class Period(Figures):
+    period: str = Field(description="`2015` or `2015-03`.", examples=["2015-03"])
+    start: dt.date
+    end: dt.date
+
+
+class YearOnlyFigures(Figures):
+    year: int
+
+
+class CorridorTimeSeries(BaseModel):
+    slug: str
+    interval: Literal["month", "year"]
+    periods: list[Period] = Field(
+        description="Every month or year in order, zeros included, from the first matching "
+        "incident (or the datetime filter's start) to the last (or the filter's end)."
+    )
+    year_only: list[YearOnlyFigures] = Field(
+        description="interval=month: incidents whose date is known only to the year, which no "
+        "month can hold (empty for interval=year)."
+    )
+    undated: Figures = Field(description="Incidents without a date (none with a datetime filter).")
+    totals: Figures = Field(
+        description="periods + year_only + undated: what /incidents counts for the same filters."
+    )
+    links: list[Link]

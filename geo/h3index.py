@@ -124,7 +124,9 @@ def pentagons(res: int) -> list[int]:
 
 
 def boundary(cell_id: int) -> list[tuple[float, float]]:
-    """The cell's outline as closed ``(lon, lat)`` ring (first vertex repeated), as h3 draws it:
-    longitudes jump by ~360° where the cell crosses the antimeridian."""
-    ring = [(float(lon), float(lat)) for lat, lon in _h3.cell_to_boundary(cell_id)]
-    return ring + ring[:1]
+    """The cell's vertices as ``(lon, lat)``, open ring (first vertex not repeated).
+
+    Longitudes are h3's, in -180..180: a cell that straddles the antimeridian jumps from +180
+    to -180 between two vertices; ``geo.hexagons`` turns that into valid GeoJSON.
+    """
+    return [(lon, lat) for lat, lon in _h3.cell_to_boundary(cell_id)]

@@ -27,7 +27,7 @@ from geo.db import load_sql
 from geo.errors import InvalidInput
 from geo.repo.incidents import IncidentFilter, where_sql
 
-Weight = Literal["incidents", "dead_and_missing"]
+Weight = Literal["incidents", "dead", "missing", "dead_and_missing"]
 WEIGHTS: tuple[str, ...] = get_args(Weight)
 MIN_RES, MAX_RES = 0, 9  # 9 is the finest resolution stored (docs/h3.md)
 MAX_CELLS = 100_000  # ~5 MB of JSON; a map cannot show more hexagons than that anyway
@@ -63,6 +63,8 @@ class HeatmapResult:
     cells: list[HeatmapCell] = field(default_factory=list)
     total: int = 0  # the weight of the matching events that have a cell
     unlocated: int = 0  # the weight of matching events without a location (not on the map)
+    incidents: int = 0  # how many matching events have a cell
+    unlocated_incidents: int = 0  # how many matching events have no location
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,6 +73,8 @@ class HeatmapResult:
             "weight": self.weight,
             "total": self.total,
             "unlocated": self.unlocated,
+            "incidents": self.incidents,
+            "unlocated_incidents": self.unlocated_incidents,
             "cells": [c.to_dict() for c in self.cells],
         }
 
@@ -86,7 +90,8 @@ def heatmap(
 ) -> HeatmapResult:
     """The heatmap of the public events matching ``flt`` at H3 ``resolution`` (0-9).
 
-    ``weight`` is what each event adds: 1 (``"incidents"``) or its dead + missing. Raises
+    ``weight`` is what each event adds: 1 (``"incidents"``), its dead, its missing, or its
+    dead + missing (a count the source left empty adds 0, as in ``dead_and_missing``). Raises
     ``InvalidInput`` for a resolution outside 0-9, an unknown weight, or a result of more than
     ``max_cells`` cells (asks for a coarser resolution, a smaller area, or coarse mode).
     """
@@ -98,12 +103,15 @@ def heatmap(
     ).all()
     result = HeatmapResult(resolution=resolution, spread=spread, weight=weight)
     located: list[tuple[int, int, int]] = []
-    for cell, res, incidents, dead_and_missing in rows:
-        value = int(incidents if weight == "incidents" else dead_and_missing)
-        if cell is None:
+    column = _COLUMN[weight]
+    for row in rows:
+        value = int(row[column])
+        if row.cell is None:
             result.unlocated = value
+            result.unlocated_incidents = int(row.incidents)
         else:
-            located.append((int(cell), int(res), value))
+            located.append((int(row.cell), int(row.res), value))
+            result.incidents += int(row.incidents)
     if len(located) > max_cells:
         raise InvalidInput(
             f"the heatmap at resolution {resolution} has more than {max_cells} cells; "
@@ -120,6 +128,9 @@ def heatmap(
         ]
     result.cells.sort(key=lambda c: (c.resolution, c.cell))
     return result
+
+
+_COLUMN = {"incidents": 2, "dead": 3, "missing": 4, "dead_and_missing": 5}  # heatmap.sql
 
 
 def _check(resolution: Any, weight: Any) -> None:

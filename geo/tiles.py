@@ -240,8 +240,8 @@ def hexagon_wkbs(cells: Sequence[int]) -> list[bytes]:
          h3index.boundary(cell)]
         for cell in cells
     ]  # fmt: skip
-    coords = [xy for ring in rings for xy in ring[:-1]]  # ragged: pentagons, distorted cells
-    index = [n for n, ring in enumerate(rings) for _ in ring[:-1]]
+    coords = [xy for ring in rings for xy in ring]  # ragged: pentagons, distorted cells
+    index = [n for n, ring in enumerate(rings) for _ in ring]
     shapes = shapely.polygons(shapely.linearrings(coords, indices=index))
     for n, ring in enumerate(rings):
         lons = [lon for lon, _ in ring]

@@ -35,6 +35,8 @@ ENDPOINTS = {
     "/ogc/collections/land_borders/items/{featureId}",
     "/ogc/collections/sea_routes/items",
     "/ogc/collections/sea_routes/items/{featureId}",
+    "/corridors/{slug}/timeseries",
+    "/heatmap",
 }
 
 
@@ -111,10 +113,14 @@ SERVED = {
         "application/geo+json",
         "SeaRouteFeature",
     ),
+    ("/heatmap", "200"): ("application/geo+json", "HeatmapCollection"),
 }
-# Other bodies a response may be served as (files, with a plain string schema), and answers
-# without a body.
-ALSO_SERVED = {("/incidents", "200"): ["text/csv", "application/vnd.apache.parquet"]}
+# Responses served in a second form too (media type -> JSON Schema type): files with a plain
+# string schema, and ?format=cells; and answers without a body.
+ALSO_SERVED = {
+    ("/incidents", "200"): {"text/csv": "string", "application/vnd.apache.parquet": "string"},
+    ("/heatmap", "200"): {"application/json": "array"},
+}
 NO_BODY = {("/tiles/{layer}/{z}/{x}/{y}.mvt", "204")}
 
 
@@ -132,12 +138,12 @@ async def test_openapi_schemas_sit_under_the_media_types_served(client: httpx.As
                 expected = ("application/problem+json", "Problem")
             else:
                 expected = SERVED.get((path, code), ("application/json", None))
-            also = ALSO_SERVED.get((path, code), [])
+            also = ALSO_SERVED.get((path, code), {})
             assert list(content) == [expected[0], *also], (path, code, list(content))
+            for media, schema_type in also.items():
+                assert content[media]["schema"]["type"] == schema_type, (path, media)
             ref = content[expected[0]]["schema"].get("$ref")
             assert expected[1] is None or ref == f"#/components/schemas/{expected[1]}", (path, ref)
-            for media in also:
-                assert content[media]["schema"]["type"] == "string", (path, media)
 
 
 DATABASE_FREE = {"/", "/ogc", "/ogc/conformance"}  # answers without the database, so never a 503

@@ -340,6 +340,11 @@ BAD_VALUES = {
     "bbox-crs": ["http://www.opengis.net/def/crs/EPSG/0/3857"],
     "collectionId": ["Not-A-Collection!"],
     "featureId": ["Not_An_Id!"],
+    "res": ["10", "-1", "four", ""],
+    "weight": ["people"],
+    "mode": ["smear"],
+    "format": ["csv"],
+    "interval": ["week", ""],
 }
 GOOD_PATH = {
     "id": str(uuid.uuid4()), "slug": "central-mediterranean",
@@ -354,7 +359,7 @@ def _data_route_cases() -> list[tuple[str, str, str, str]]:
     spec = create_app(Settings(database_url=DOWN)).openapi()
     cases = []
     for template, item in spec["paths"].items():
-        if template.startswith(("/incidents", "/corridors", "/tiles", "/ogc")):
+        if template.startswith(("/incidents", "/corridors", "/heatmap", "/tiles", "/ogc")):
             for param in item["get"].get("parameters", []):
                 for value in BAD_VALUES.get(param["name"], [None]):  # None: unlisted, fails
                     cases.append((template, param["name"], param["in"], value))

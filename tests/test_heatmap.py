@@ -186,7 +186,7 @@ def test_resolution_outside_0_to_9_is_refused(conn: Connection, resolution: Any)
 
 def test_unknown_weight_is_refused(conn: Connection) -> None:
     with pytest.raises(InvalidInput, match="weight must be one of") as err:
-        heatmap(conn, resolution=4, flt=FUTURE, weight="dead")  # type: ignore[arg-type]
+        heatmap(conn, resolution=4, flt=FUTURE, weight="people")  # type: ignore[arg-type]
     assert err.value.parameter == "weight"
 
 
@@ -296,3 +296,31 @@ def test_totals_equal_the_sum_over_events_in_both_modes(
             assert len(_weights(result)) == len(result.cells)  # each cell once
             if spread:
                 assert {c.resolution for c in result.cells} == {resolution}
+
+
+def test_dead_and_missing_weights_add_up_to_dead_and_missing_in_every_cell(
+    conn: Connection,
+) -> None:
+    """``dead`` + ``missing`` per cell is ``dead_and_missing`` (an empty count adds 0), in
+    both modes, over the whole sample."""
+    everything = IncidentFilter()
+    for spread in (False, True):
+        dead = _weights(heatmap(conn, resolution=3, flt=everything, spread=spread, weight="dead"))
+        missing = _weights(
+            heatmap(conn, resolution=3, flt=everything, spread=spread, weight="missing")
+        )
+        both = heatmap(conn, resolution=3, flt=everything, spread=spread, weight="dead_and_missing")
+        assert set(dead) == set(missing) == set(_weights(both))
+        for cell, weight in _weights(both).items():
+            assert math.isclose(dead[cell] + missing[cell], weight, abs_tol=1e-9)
+        expected = conn.execute(
+            sa.text(
+                "SELECT coalesce(sum(dead), 0), coalesce(sum(missing), 0) FROM incidents i "
+                "WHERE i.sensitivity = 'public' AND i.review_state <> 'rejected' "
+                "AND i.h3_cell IS NOT NULL AND NOT EXISTS (SELECT 1 FROM incidents b WHERE "
+                "b.event_id = i.event_id AND b.event_rank < i.event_rank "
+                "AND b.sensitivity = 'public' AND b.review_state <> 'rejected')"
+            )
+        ).one()
+        assert math.isclose(math.fsum(dead.values()), expected[0], abs_tol=1e-9)
+        assert math.isclose(math.fsum(missing.values()), expected[1], abs_tol=1e-9)

@@ -29,7 +29,7 @@ from api.deps import (
 )
 from api.errors import DATA_ERRORS, INTERNAL_ERROR, not_found
 from api.links import GEOJSON, JSON, page_links, route_link, self_link
-from api.models import CorridorFeature, IncidentCollection, IncidentFeature, Link
+from api.models import Corridor, CorridorFeature, IncidentCollection, IncidentFeature, Link
 from api.models_ogc import (
     CRS84,
     Collection,
@@ -45,14 +45,13 @@ from api.models_ogc import (
     SpatialExtent,
     TemporalExtent,
 )
-from api.routers.corridors import _corridor as corridor_properties
+from api.routers.corridors import corridor_summaries
 from api.routers.incidents import _geojson as geojson_response
 from api.routers.incidents import _now as time_stamp
 from api.routers.incidents import feature as incident_feature
 from api.routers.meta import _openapi_media_type
 from api.settings import Settings
 from geo.errors import InvalidInput, NotFound, shown
-from geo.repo import corridors as corridors_repo
 from geo.repo import incidents as incidents_repo
 from geo.repo import layers
 from geo.repo.filters import BBox, parse_limit, parse_slug, parse_uuid
@@ -501,9 +500,8 @@ def _layer_feature(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _corridor_feature(request: Request, totals: Any, outline: dict[str, Any]) -> dict[str, Any]:
+def _corridor_feature(props: Corridor, outline: dict[str, Any]) -> dict[str, Any]:
     """The ``/corridors/{slug}/feature`` shape (outline, attributes and totals)."""
-    props = corridor_properties(request, totals)
     body = CorridorFeature.model_validate(
         {"type": "Feature", "id": outline["key"], "geometry": outline["geometry"],
          "properties": props.model_dump()}
@@ -525,8 +523,8 @@ def ogc_corridors_items(
     request: Request, bbox: BBoxDep, interval: IntervalDep, paging: LayerPaging, conn: Conn
 ) -> Response:
     page, token = _layer_features(conn, layers.CORRIDORS, bbox, paging)
-    totals = {row["slug"]: row for row in corridors_repo.list_corridors(conn, interval=interval)}
-    features = [_corridor_feature(request, totals[r["key"]], r) for r in page.rows]
+    props = corridor_summaries(request, conn, interval=interval)
+    features = [_corridor_feature(props[r["key"]], r) for r in page.rows]
     return _page(request, "corridors", features, page.number_matched, token)
 
 
@@ -535,8 +533,8 @@ def ogc_corridors_item(
     request: Request, feature_id: CorridorId, interval: IntervalDep, conn: Conn
 ) -> Response:
     outline = layers.get_feature(conn, layer=layers.CORRIDORS, key=feature_id)
-    totals = corridors_repo.get_corridor(conn, slug=feature_id, interval=interval)
-    return _single(request, "corridors", _corridor_feature(request, totals, outline))
+    props = corridor_summaries(request, conn, interval=interval, slug=feature_id)[feature_id]
+    return _single(request, "corridors", _corridor_feature(props, outline))
 
 
 _TIMELESS = (

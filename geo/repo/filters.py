@@ -284,3 +284,25 @@ class Cursor:
                 "cursor is not valid; follow the 'next' link of a previous page unchanged",
                 parameter="cursor",
             ) from None
+
+
+def parse_choice(text: str, allowed: tuple[str, ...], *, parameter: str) -> str:
+    """Exactly one of ``allowed`` (any case), e.g. ``weight=dead`` or ``interval=month``."""
+    value = text.strip().lower()
+    if value not in allowed:
+        raise InvalidInput(
+            f"{parameter} must be one of {', '.join(allowed)}; got {shown(text)}",
+            parameter=parameter,
+        )
+    return value
+
+
+def parse_int_between(text: str, low: int, high: int, *, parameter: str, hint: str = "") -> int:
+    """A whole number within ``low..high`` (e.g. an H3 resolution); ``hint`` says what it means."""
+    value = int(text) if _COUNT.fullmatch(text.strip()) else None
+    if value is None or not low <= value <= high:
+        raise InvalidInput(
+            f"{parameter} must be an integer from {low} to {high}{hint}; got {shown(text)}",
+            parameter=parameter,
+        )
+    return value

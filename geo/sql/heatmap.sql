@@ -8,6 +8,8 @@ SELECT
     h3_parent(i.h3_cell, least(h3_resolution(i.h3_cell), :resolution))  AS cell,
     least(h3_resolution(i.h3_cell), :resolution)                        AS res,
     count(*)                                                             AS incidents,
+    coalesce(sum(i.dead), 0)                                             AS dead,
+    coalesce(sum(i.missing), 0)                                          AS missing,
     coalesce(sum(i.dead_and_missing), 0)                                 AS dead_and_missing
 FROM incidents AS i
 WHERE /*include:public_event.sql*/  -- public events only (docs/dedupe.md)
