@@ -10,8 +10,8 @@ from fastapi.responses import JSONResponse
 
 from api.deps import Conn, IntervalDep, SlugDep, query_parameters
 from api.errors import DATA_ERRORS, not_found
-from api.links import GEOJSON, JSON, route_link, self_link
-from api.models import Corridor, CorridorFeature, CorridorList, CorridorTotals, Link
+from api.links import GEOJSON, JSON, incidents_link, route_link, self_link
+from api.models import Corridor, CorridorFeature, CorridorList, CorridorTotals
 from geo.repo import corridors as repo
 
 router = APIRouter(tags=["corridors"], dependencies=[Depends(query_parameters)])
@@ -49,12 +49,7 @@ def _corridor(request: Request, row: Any) -> Corridor:
         links=[
             route_link(request, "get_corridor", "self", JSON, "This corridor", slug=slug),
             route_link(request, "get_corridor_feature", "alternate", GEOJSON, "Outline", slug=slug),
-            Link(
-                href=str(request.url_for("list_incidents").include_query_params(corridor=slug)),
-                rel="items",
-                type=GEOJSON,
-                title="Incidents in this corridor",
-            ),
+            incidents_link(request, "Incidents in this corridor", corridor=slug),
         ],
     )
 
