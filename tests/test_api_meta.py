@@ -21,6 +21,7 @@ ENDPOINTS = {
     "/corridors",
     "/corridors/{slug}",
     "/corridors/{slug}/feature",
+    "/countries",
 }
 
 
@@ -60,7 +61,7 @@ async def test_openapi_documents_every_endpoint(client: httpx.AsyncClient) -> No
     params = {p["name"] for p in incidents["parameters"]}
     assert params == {
         "bbox", "datetime", "datetime_match", "category", "corridor", "country", "precision",
-        "max_uncertainty_m", "limit", "cursor",
+        "max_uncertainty_m", "incident_type", "review_state", "limit", "cursor",
     }  # fmt: skip
     assert "application/geo+json" in incidents["responses"]["200"]["content"]
     assert (await client.get("/docs")).status_code == 200
@@ -72,6 +73,7 @@ SERVED = {
     ("/incidents/{id}", "200"): ("application/geo+json", "IncidentFeature"),
     ("/corridors/{slug}/feature", "200"): ("application/geo+json", "CorridorFeature"),
     ("/corridors", "200"): ("application/json", "CorridorList"),
+    ("/countries", "200"): ("application/json", "CountryList"),
 }
 
 

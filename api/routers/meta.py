@@ -53,6 +53,7 @@ def landing(request: Request) -> Landing:
                  type=_openapi_media_type(app.openapi_version), title="OpenAPI definition"),
             route_link(request, "list_incidents", "data", GEOJSON, "Incidents"),
             route_link(request, "list_corridors", "data", JSON, "Corridors"),
+            route_link(request, "list_countries", "data", JSON, "Countries and their codes"),
             route_link(request, "healthz", "status", JSON, "Service health"),
         ],
         credits=CREDITS,
