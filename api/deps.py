@@ -30,7 +30,9 @@ from geo.errors import InvalidInput, shown, translate_db_error
 from geo.repo.filters import (
     AT_SEA,
     CATEGORIES,
+    INCIDENT_TYPES,
     PRECISIONS,
+    REVIEW_STATES,
     BBox,
     Cursor,
     DateInterval,
@@ -39,9 +41,11 @@ from geo.repo.filters import (
     parse_country,
     parse_datetime,
     parse_datetime_match,
+    parse_incident_types,
     parse_limit,
     parse_max_uncertainty,
     parse_precisions,
+    parse_review_states,
     parse_slug,
     parse_uuid,
 )
@@ -206,8 +210,11 @@ def country_param(
         str | None,
         Query(
             description=(
-                "Country the incident happened in: a Natural Earth ADM0_A3 code (e.g. `GRC`, "
-                f"`MEX`; case-insensitive), or `{AT_SEA}` for incidents on water."
+                "Country the incident happened in: an ISO 3166-1 alpha-3 code or Natural Earth's "
+                "ADM0_A3 code (they differ for a few, e.g. ISO `ESH` = Natural Earth `SAH`, "
+                "`PSE` = `PSX`; case-insensitive), or "
+                f"`{AT_SEA}` for incidents on water. `/countries` lists every code; an unknown "
+                "code is a 400."
             ),
             examples=["GRC"],
         ),
@@ -244,6 +251,39 @@ def max_uncertainty_param(
     ] = None,
 ) -> float | None:
     return parse_max_uncertainty(max_uncertainty_m) if max_uncertainty_m is not None else None
+
+
+def incident_type_param(
+    incident_type: Annotated[
+        str | None,
+        Query(
+            description=(
+                f"What the figures stand for: one or more of {', '.join(INCIDENT_TYPES)}, "
+                "comma-separated. `cumulative` records add up deaths over a period or a stretch "
+                "of border; `incident` is one event. Records whose source does not say match "
+                "none."
+            ),
+            examples=["incident"],
+        ),
+    ] = None,
+) -> tuple[str, ...]:
+    return parse_incident_types(incident_type) if incident_type is not None else ()
+
+
+def review_state_param(
+    review_state: Annotated[
+        str | None,
+        Query(
+            description=(
+                f"Review state: one or more of {', '.join(REVIEW_STATES)}, comma-separated "
+                "(`flagged`: a check found something doubtful, e.g. a point outside the country "
+                "the text names). Rejected records are never served, so `rejected` is a 400."
+            ),
+            examples=["unreviewed,verified"],
+        ),
+    ] = None,
+) -> tuple[str, ...]:
+    return parse_review_states(review_state) if review_state is not None else ()
 
 
 def slug_path(
@@ -300,6 +340,8 @@ CorridorDep = Annotated[str | None, Depends(corridor_param)]
 CountryDep = Annotated[str | None, Depends(country_param)]
 PrecisionDep = Annotated[tuple[str, ...], Depends(precision_param)]
 MaxUncertaintyDep = Annotated[float | None, Depends(max_uncertainty_param)]
+IncidentTypeDep = Annotated[tuple[str, ...], Depends(incident_type_param)]
+ReviewStateDep = Annotated[tuple[str, ...], Depends(review_state_param)]
 SlugDep = Annotated[str, Depends(slug_path)]
 IncidentIdDep = Annotated[uuid.UUID, Depends(incident_id_path)]
 PagingDep = Annotated[Paging, Depends(paging_param)]
@@ -313,6 +355,8 @@ def incident_filter(
     country: CountryDep,
     precision: PrecisionDep,
     max_uncertainty_m: MaxUncertaintyDep,
+    incident_type: IncidentTypeDep,
+    review_state: ReviewStateDep,
 ) -> IncidentFilter:
     """Every filter of ``/incidents`` in one value: each endpoint over public incidents
     (lists, heatmaps, clusters, statistics, tiles, exports) takes this dependency, so they all
@@ -325,6 +369,8 @@ def incident_filter(
         country=country,
         precisions=precision,
         max_uncertainty_m=max_uncertainty_m,
+        incident_types=incident_type,
+        review_states=review_state,
     )
 
 

@@ -30,6 +30,19 @@ def page_links(request: Request, *, next_token: str | None, media_type: str) -> 
     return links
 
 
+# Query parameters that page a list rather than filter it: never carried into another list.
+_PAGING = ("limit", "cursor")
+
+
+def incidents_link(request: Request, title: str, **filters: str) -> Link:
+    """``items``: the incidents behind a total, keeping every filter of the request (datetime,
+    datetime_match, ...) so a period's total leads to that period's list; ``filters`` add the
+    total's own (corridor, country)."""
+    kept = {k: v for k, v in request.query_params.items() if k not in _PAGING}
+    href = request.url_for("list_incidents").include_query_params(**{**kept, **filters})
+    return Link(href=str(href), rel="items", type=GEOJSON, title=title)
+
+
 def route_link(
     request: Request, name: str, rel: str, media_type: str, title: str, **path: str
 ) -> Link:

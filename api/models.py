@@ -70,6 +70,11 @@ class IncidentProperties(BaseModel):
     date: dt.date | None = Field(description="Event date (see date_precision).")
     date_precision: Literal["day", "month", "year"] | None
     category: Literal["death", "disappearance", "pushback", "violence", "detention", "other"]
+    incident_type: Literal["incident", "cumulative", "split"] | None = Field(
+        description="What the figures stand for: `incident` (one event), `cumulative` (deaths "
+        "added up over a period or a stretch of border, e.g. a year in one desert sector), "
+        "`split` (one event the source reports in parts); null when the source does not say."
+    )
     dead: int | None
     missing: int | None
     dead_and_missing: int = Field(description="dead + missing, nulls counted as 0.")
@@ -177,6 +182,40 @@ class CorridorList(BaseModel):
 
 class CorridorFeature(Feature[Polygon | MultiPolygon, Corridor]):
     id: str = Field(description="Corridor slug.")
+
+
+class CountryTotals(BaseModel):
+    incidents: int
+    dead: int
+    missing: int
+    dead_and_missing: int
+
+
+class Country(BaseModel):
+    code: str = Field(
+        description="Natural Earth ADM0_A3 code: what incidents carry in `country` (or `at_sea`)."
+    )
+    iso_a3: str | None = Field(
+        description="ISO 3166-1 alpha-3 code; null where ISO has none (Kosovo, Akrotiri, "
+        "Bir Tawil, ...) and for `at_sea`. Either code works in `country=`."
+    )
+    name: str
+    continent: str | None
+    region_un: str | None = Field(description="UN region (Africa, Americas, Asia, Europe, ...).")
+    subregion: str | None = Field(description="UN subregion, e.g. 'Northern Africa'.")
+    totals: CountryTotals = Field(
+        description="Over public, non-rejected incidents matching the filters; an event several "
+        "sources report counts once."
+    )
+    links: list[Link]
+
+
+class CountryList(BaseModel):
+    countries: list[Country]
+    numberMatched: int
+    numberReturned: int
+    timeStamp: dt.datetime
+    links: list[Link]
 
 
 class Credit(BaseModel):

@@ -25,7 +25,14 @@ from boundaries.sea_areas import SEA_AREAS, SeaCatalogue, load_sea_areas, stage_
 from boundaries.sql import load_sql, sql, statements
 
 SEA_ROUTES = Path(__file__).resolve().parent / "data" / "sea_routes.geojson"
-SQL_FILES = ("countries.sql", "borders.sql", "sea_routes.sql", "corridors.sql", "sea_areas.sql")
+SQL_FILES = (
+    "polygons.sql",
+    "countries.sql",
+    "borders.sql",
+    "sea_routes.sql",
+    "corridors.sql",
+    "sea_areas.sql",
+)
 LAYERS = (
     "countries",
     "country_parts",
@@ -114,6 +121,7 @@ def load_boundaries(conn: Connection, *, if_changed: bool) -> BoundariesReport:
     rows = read_rows()
     t = step("read_countries", t)
     _clear(conn)
+    _run(conn, "polygons.sql")
     t = step("clear", t)
     copy_countries(conn, rows)
     _run(conn, "countries.sql")

@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
+import shapely
+import shapely.validation
 import sqlalchemy as sa
 from geojson_pydantic import Feature
 from sqlalchemy.engine import Connection
@@ -124,3 +126,41 @@ async def test_unknown_corridor_is_404_problem(client: httpx.AsyncClient) -> Non
         assert response.status_code == 404
         assert response.headers["content-type"] == "application/problem+json"
         assert "see /corridors" in response.json()["detail"]
+
+
+async def test_every_served_outline_is_valid_after_rounding_with_rfc7946_rings(
+    client: httpx.AsyncClient, conn: Connection
+) -> None:
+    """Issue #13 (8): 4 of the 19 outlines were invalid once ST_AsGeoJSON rounded them to 6
+    decimals, and outer rings ran clockwise. Checked on what a client parses, for every loaded
+    corridor."""
+    slugs = conn.execute(sa.text("SELECT slug FROM corridors ORDER BY slug")).scalars().all()
+    assert len(slugs) == 19
+    for slug in slugs:
+        response = await client.get(f"/corridors/{slug}/feature")
+        assert response.status_code == 200, slug
+        outline = shapely.geometry.shape(response.json()["geometry"])
+        assert outline.is_valid, (slug, shapely.validation.explain_validity(outline))
+        polygons = list(getattr(outline, "geoms", [outline]))
+        assert polygons, slug
+        for polygon in polygons:
+            assert polygon.exterior.is_ccw, slug
+            assert all(not hole.is_ccw for hole in polygon.interiors), slug
+
+
+@pytest.mark.parametrize("match", [None, "within"])
+async def test_items_link_keeps_the_period_so_it_lists_what_the_total_counts(
+    client: httpx.AsyncClient, match: str | None
+) -> None:
+    """Issue #13 (8): the link behind a period's total led to the unfiltered list."""
+    query = "datetime=2014-01-01/2014-12-31" + (f"&datetime_match={match}" if match else "")
+    listed = (await client.get(f"/corridors?{query}")).json()["corridors"]
+    with_incidents = [c for c in listed if c["totals"]["incidents"] > 0]
+    assert len(with_incidents) >= 3
+    for corridor in with_incidents:
+        one = (await client.get(f"/corridors/{corridor['slug']}?{query}")).json()
+        for body in (corridor, one):
+            (items,) = [link["href"] for link in body["links"] if link["rel"] == "items"]
+            assert "datetime=2014-01-01" in items.replace("%2F", "/")
+            page = (await client.get(f"{items}&limit=1")).json()
+            assert page["numberMatched"] == corridor["totals"]["incidents"], corridor["slug"]

@@ -37,6 +37,7 @@ ENDPOINTS = {
     "/ogc/collections/sea_routes/items/{featureId}",
     "/corridors/{slug}/timeseries",
     "/heatmap",
+    "/countries",
 }
 
 
@@ -76,7 +77,7 @@ async def test_openapi_documents_every_endpoint(client: httpx.AsyncClient) -> No
     params = {p["name"] for p in incidents["parameters"]}
     assert params == {
         "bbox", "datetime", "datetime_match", "category", "corridor", "country", "precision",
-        "max_uncertainty_m", "limit", "cursor", "f",
+        "max_uncertainty_m", "incident_type", "review_state", "limit", "cursor", "f",
     }  # fmt: skip
     assert "application/geo+json" in incidents["responses"]["200"]["content"]
     assert (await client.get("/docs")).status_code == 200
@@ -114,6 +115,7 @@ SERVED = {
         "SeaRouteFeature",
     ),
     ("/heatmap", "200"): ("application/geo+json", "HeatmapCollection"),
+    ("/countries", "200"): ("application/json", "CountryList"),
 }
 # Responses served in a second form too (media type -> JSON Schema type): files with a plain
 # string schema, and ?format=cells; and answers without a body.

@@ -327,6 +327,8 @@ BAD_VALUES = {
     "country": ["Greece"],
     "precision": ["town"],
     "max_uncertainty_m": ["ten", "-5"],
+    "incident_type": ["single", ""],
+    "review_state": ["rejected", "pending", "verified,rejected"],
     "limit": ["ten", "-1", "0", "1.5", "", "9" * 5_000],
     "cursor": ["garbage!"],
     "id": ["not-a-uuid"],
@@ -359,7 +361,9 @@ def _data_route_cases() -> list[tuple[str, str, str, str]]:
     spec = create_app(Settings(database_url=DOWN)).openapi()
     cases = []
     for template, item in spec["paths"].items():
-        if template.startswith(("/incidents", "/corridors", "/heatmap", "/tiles", "/ogc")):
+        if template.startswith(
+            ("/incidents", "/corridors", "/countries", "/heatmap", "/tiles", "/ogc")
+        ):
             for param in item["get"].get("parameters", []):
                 for value in BAD_VALUES.get(param["name"], [None]):  # None: unlisted, fails
                     cases.append((template, param["name"], param["in"], value))

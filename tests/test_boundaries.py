@@ -349,3 +349,35 @@ def test_sea_catalogue_content_decides_if_changed(
     copy.write_text(SEA_AREAS.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     monkeypatch.setattr("boundaries.load.SEA_AREAS", copy)
     assert input_checksum() != before
+
+
+@pytest.mark.parametrize("layer", ["countries", "corridors", "sea_areas"])
+def test_polygon_layers_are_valid_on_the_served_grid_with_rfc7946_rings(
+    conn: Connection, layer: str
+) -> None:
+    """Every polygon layer the API serves (issue #13, 8) stays valid after the 6-decimal
+    rounding of ST_AsGeoJSON, with counter-clockwise outer rings and clockwise holes."""
+    rows = conn.execute(
+        sa.text(
+            f"SELECT count(*) AS n,"
+            f" count(*) FILTER (WHERE ST_IsValid(ST_GeomFromGeoJSON(ST_AsGeoJSON(geom, 6))))"
+            f"   AS valid,"
+            f" count(*) FILTER (WHERE ST_IsPolygonCCW(geom)) AS ccw"
+            f" FROM {layer}"
+        )
+    ).one()
+    assert rows.n > 0
+    assert rows.valid == rows.n
+    assert rows.ccw == rows.n
+
+
+def test_iso_codes_fill_where_natural_earth_leaves_them_out(conn: Connection) -> None:
+    """ISO_A3 is -99 for France and Norway in Natural Earth; their ISO code is still known, and
+    no ISO code names two rows (or another unit's Natural Earth code)."""
+    iso = dict(conn.execute(sa.text("SELECT iso3, iso_a3 FROM countries")).all())
+    assert iso["FRA"] == "FRA" and iso["NOR"] == "NOR"
+    assert iso["SAH"] == "ESH" and iso["PSX"] == "PSE" and iso["SDS"] == "SSD"
+    assert iso["KOS"] is None and iso["CLP"] is None  # no ISO code of their own
+    codes = [c for c in iso.values() if c is not None]
+    assert len(codes) == len(set(codes))
+    assert not {c for c in codes if c in iso and iso[c] != c}

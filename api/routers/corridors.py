@@ -18,7 +18,7 @@ from api.deps import (
     query_parameters,
 )
 from api.errors import DATA_ERRORS, not_found
-from api.links import GEOJSON, JSON, filtered_link, route_link, self_link
+from api.links import GEOJSON, JSON, filtered_link, incidents_link, route_link, self_link
 from api.models import (
     CategoryFigures,
     CauseFigures,
@@ -29,7 +29,6 @@ from api.models import (
     CorridorTimeSeries,
     CorridorTotals,
     Figures,
-    Link,
     Period,
     YearFigures,
     YearOnlyFigures,
@@ -112,12 +111,7 @@ def _corridor(request: Request, row: Any, breakdown: stats.Breakdown | None) -> 
             route_link(
                 request, "get_corridor_timeseries", "related", JSON, "Time series", slug=slug
             ),
-            Link(
-                href=str(request.url_for("list_incidents").include_query_params(corridor=slug)),
-                rel="items",
-                type=GEOJSON,
-                title="Incidents in this corridor",
-            ),
+            incidents_link(request, "Incidents in this corridor", corridor=slug),
         ],
     )
 

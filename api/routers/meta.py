@@ -54,6 +54,7 @@ def landing(request: Request) -> Landing:
             route_link(request, "list_incidents", "data", GEOJSON, "Incidents"),
             route_link(request, "list_corridors", "data", JSON, "Corridors"),
             route_link(request, "ogc_landing", "data", JSON, "OGC API – Features (QGIS, GDAL)"),
+            route_link(request, "list_countries", "data", JSON, "Countries and their codes"),
             route_link(request, "healthz", "status", JSON, "Service health"),
         ],
         credits=CREDITS,

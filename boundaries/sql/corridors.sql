@@ -34,11 +34,11 @@ unioned AS (
     SELECT slug, ST_Union(geom) AS geom FROM pieces GROUP BY slug
 )
 SELECT m.slug,
-       ST_Multi(ST_CollectionExtract(ST_MakeValid(
+       pg_temp.served_polygon(  -- valid after the 6 decimals served, RFC 7946 rings (polygons.sql)
            CASE WHEN m.clip_bbox IS NULL THEN u.geom
                 ELSE ST_Intersection(u.geom, ST_MakeEnvelope(m.clip_bbox[1], m.clip_bbox[2],
                                                               m.clip_bbox[3], m.clip_bbox[4], 4326))
-           END), 3)) AS geom
+           END) AS geom
 FROM _corridor_meta m
 JOIN unioned u USING (slug)
 ;

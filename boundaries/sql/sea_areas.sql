@@ -44,7 +44,7 @@ SELECT r.slug, r.geom FROM _sea_raw r JOIN _sea_area_meta m USING (slug) WHERE m
 INSERT INTO sea_areas (slug, name, kind, area_km2, catalogue_version, geom)
 SELECT m.slug, m.name, m.kind, a.km2, m.catalogue_version, g.geom
 FROM _sea_area_meta m
-JOIN (SELECT slug, ST_Multi(ST_CollectionExtract(ST_MakeValid(geom), 3)) AS geom
+JOIN (SELECT slug, pg_temp.served_polygon(geom) AS geom  -- as served (polygons.sql)
       FROM _sea_clipped) g USING (slug)
 CROSS JOIN LATERAL (
     SELECT sum(ST_Area(ST_Segmentize(ST_Intersection(g.geom, cell.geom), 0.5)::geography))

@@ -434,6 +434,7 @@ def _load(
     # 750 × the staged rows on disk instead of hashing.
     conn.execute(sa.text("ANALYZE pg_temp.import_params"))
     conn.execute(sql("geo", "import_rows.sql"))
+    _rule_warnings(conn, issues)
 
     # Enrichment before the merge: the staged points are looked up (in parallel workers) and
     # the merge writes final values, so no UPDATE pass over the new rows follows.
@@ -478,6 +479,13 @@ def _load(
 
     report.status = "succeeded"
     conn.execute(sql("geo", "import_run_finish.sql"), _finish_params(report))
+
+
+def _rule_warnings(conn: Connection, issues: Issues) -> None:
+    """The rows the staging rules of import_rows.sql change (unknown breakdowns, unknown
+    incident types), found in one query over the staged rows, not in the readers' hot loops."""
+    for w in conn.execute(sql("geo", "import_rule_warnings.sql")):
+        issues.warn(w.row_no, w.field, w.message, w.kind)
 
 
 def _source_stored(conn: Connection, source: str) -> bool:

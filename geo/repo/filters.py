@@ -21,6 +21,11 @@ CATEGORIES = ("death", "disappearance", "pushback", "violence", "detention", "ot
 # incidents.location_precision, finest first (docs/import.md, "Location precision").
 PRECISIONS = ("exact", "site", "locality", "admin", "country", "sea_area")
 AT_SEA = "at_sea"
+# incidents.incident_type (migration 0020): what a record's figures stand for.
+INCIDENT_TYPES = ("incident", "cumulative", "split")
+# incidents.review_state a public reader may ask for; 'rejected' records are never served.
+REVIEW_STATES = ("unreviewed", "verified", "flagged")
+NEVER_PUBLIC_STATE = "rejected"
 
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _ISO3 = re.compile(r"^[A-Z0-9]{3}$")
@@ -180,6 +185,23 @@ def parse_precisions(text: str) -> tuple[str, ...]:
     return _parse_choices(text, PRECISIONS, parameter="precision")
 
 
+def parse_incident_types(text: str) -> tuple[str, ...]:
+    """One incident type or a comma-separated list of them."""
+    return _parse_choices(text, INCIDENT_TYPES, parameter="incident_type")
+
+
+def parse_review_states(text: str) -> tuple[str, ...]:
+    """One review state or a comma-separated list; asking for rejected records is refused with
+    the reason (they are never public), not answered with an empty list."""
+    if NEVER_PUBLIC_STATE in (v.strip().lower() for v in text.split(",")):
+        raise InvalidInput(
+            f"review_state {NEVER_PUBLIC_STATE!r} is never public: rejected records are not "
+            f"served; ask for one or more of {', '.join(REVIEW_STATES)}",
+            parameter="review_state",
+        )
+    return _parse_choices(text, REVIEW_STATES, parameter="review_state")
+
+
 def _parse_choices(text: str, allowed: tuple[str, ...], *, parameter: str) -> tuple[str, ...]:
     """Values of a comma-separated list, each one of ``allowed`` (any case, once each)."""
     values = tuple(dict.fromkeys(v.strip().lower() for v in text.split(",") if v.strip()))
@@ -232,14 +254,15 @@ def parse_slug(text: str, *, parameter: str = "corridor") -> str:
 
 
 def parse_country(text: str) -> str:
-    """A Natural Earth ADM0_A3 code (case-insensitive, e.g. GRC) or ``at_sea``."""
+    """A three-letter code (case-insensitive, e.g. GRC) or ``at_sea``; whether the code exists
+    (ISO alpha-3 or Natural Earth) is checked against the data (``geo.repo.incidents``)."""
     value = text.strip()
     if value.lower() == AT_SEA:
         return AT_SEA
     if not (value.isascii() and _ISO3.match(value.upper())):  # "ııı".upper() is "III"
         raise InvalidInput(
-            f"country must be a three-letter country code (Natural Earth ADM0_A3, e.g. GRC, MEX) "
-            f"or 'at_sea'; got {shown(text)}",
+            f"country must be a three-letter country code (ISO 3166-1 alpha-3 or Natural Earth "
+            f"ADM0_A3, e.g. GRC, ESH; see /countries) or 'at_sea'; got {shown(text)}",
             parameter="country",
         )
     return value.upper()

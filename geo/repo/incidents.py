@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from geo.db import load_sql, sql
 from geo.errors import InvalidInput, NotFound, shown
 from geo.quality import words
-from geo.repo.filters import BBox, Cursor, DateInterval
+from geo.repo.filters import AT_SEA, BBox, Cursor, DateInterval
 
 Row = Mapping[str, Any]
 
@@ -34,6 +34,8 @@ class IncidentFilter:
     country: str | None = None
     precisions: Sequence[str] = ()  # location_precision values
     max_uncertainty_m: float | None = None  # located records known at least this well
+    incident_types: Sequence[str] = ()  # incident, cumulative, split
+    review_states: Sequence[str] = ()  # unreviewed, verified, flagged (rejected is never public)
 
 
 @dataclass
@@ -77,6 +79,12 @@ def filter_sql(flt: IncidentFilter, *, corridor_id: int | None) -> tuple[str, di
     if flt.max_uncertainty_m is not None:  # NULL (no point, or unknown) never qualifies
         clauses.append("i.uncertainty_m <= :max_uncertainty_m")
         params["max_uncertainty_m"] = flt.max_uncertainty_m
+    if flt.incident_types:
+        clauses.append("i.incident_type = ANY(:incident_types)")
+        params["incident_types"] = list(flt.incident_types)
+    if flt.review_states:
+        clauses.append("i.review_state = ANY(:review_states)")
+        params["review_states"] = list(flt.review_states)
     return "".join(f"\n  AND {c}" for c in clauses), params
 
 
@@ -129,12 +137,30 @@ def corridor_id(conn: Connection, slug: str) -> int:
     return int(ident)
 
 
+def country_code(conn: Connection, code: str) -> str:
+    """The Natural Earth code (what incidents carry) for a Natural Earth or ISO 3166-1 alpha-3
+    code, e.g. ESH for SAH; ``at_sea`` as it is. An unknown code is the caller's mistake."""
+    if code == AT_SEA:
+        return code
+    found = conn.execute(sql("geo", "repo_country_code.sql"), {"code": code}).scalar_one_or_none()
+    if found is None:
+        raise InvalidInput(
+            f"unknown country {shown(code)}: send an ISO 3166-1 alpha-3 or Natural Earth code, "
+            f"or '{AT_SEA}' (see /countries for every code)",
+            parameter="country",
+        )
+    return str(found)
+
+
 def where_sql(conn: Connection, flt: IncidentFilter) -> tuple[str, dict[str, Any]]:
-    """``filter_sql`` after resolving the corridor slug (400 with the known slugs if unknown).
+    """``filter_sql`` after resolving the corridor slug (400 with the known slugs if unknown)
+    and the country code (ISO or Natural Earth; 400 pointing to /countries if unknown).
 
     The entry point for any query over public incidents (lists, counts, later heatmaps).
     """
     cid = corridor_id(conn, flt.corridor) if flt.corridor is not None else None
+    if flt.country is not None:
+        flt = replace(flt, country=country_code(conn, flt.country))
     return filter_sql(flt, corridor_id=cid)
 
 

@@ -5,14 +5,24 @@
 -- gives and what the import derived from it (precision, uncertainty, H3 cell and resolution, a
 -- geocoded point and the geocoder's decision), so an unchanged row is recognised as unchanged
 -- and a changed rule rewrites the rows it changes.
+-- Two rules of migration 0020 apply here, for every importer: incident_type in its normal form
+-- (incident_type_normal), and an all-zero women/men/children breakdown beside a positive
+-- dead + missing stored as unknown (people_breakdown_unknown; docs/import.md, "Unknown counts").
 CREATE TEMP VIEW import_rows AS
 SELECT
     p.source,
     s.source_id,
     s.row_hash,
     p.run_id AS import_run_id,
-    s.incident_type, s.category, s.event_date, s.date_precision, s.reported_date,
-    s.dead, s.missing, s.survivors, s.injured, s.pushed_back, s.women, s.men, s.children,
+    incident_type_normal(s.incident_type) AS incident_type,
+    s.category, s.event_date, s.date_precision, s.reported_date,
+    s.dead, s.missing, s.survivors, s.injured, s.pushed_back,
+    CASE WHEN people_breakdown_unknown(s.dead, s.missing, s.women, s.men, s.children)
+         THEN NULL ELSE s.women END AS women,
+    CASE WHEN people_breakdown_unknown(s.dead, s.missing, s.women, s.men, s.children)
+         THEN NULL ELSE s.men END AS men,
+    CASE WHEN people_breakdown_unknown(s.dead, s.missing, s.women, s.men, s.children)
+         THEN NULL ELSE s.children END AS children,
     s.cause, s.location_text, s.region_text, s.route_text,
     CASE WHEN s.lon IS NOT NULL THEN ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) END AS geom,
     s.h3_cell, s.h3_res, s.location_precision, s.uncertainty_m, s.location_source,

@@ -9,6 +9,7 @@ SELECT
     i.event_date,
     i.date_precision,
     i.category,
+    i.incident_type,
     i.dead,
     i.missing,
     i.dead_and_missing,

@@ -1,7 +1,7 @@
 """review_geom: the source's point of a record placed at a coarser level, kept for review only.
 
 Revision ID: 0022
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-06
 
 When the placement checks believe a record's point is wrong (its latitude and longitude look
@@ -15,7 +15,7 @@ See docs/quality.md ("withheld").
 from alembic import op
 
 revision = "0022"
-down_revision = "0019"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
