@@ -97,7 +97,7 @@ class Record:
     @property
     def cumulative(self) -> bool:
         """A figure for a period (MMP "Cumulative Incident"), dated when it was compiled."""
-        return (self.incident_type or "").lower().startswith("cumulative")
+        return self.incident_type == "cumulative"
 
     @property
     def date_span(self) -> str:

@@ -181,9 +181,9 @@ def test_rerun_is_idempotent_and_a_scoped_run_keeps_other_events(conn: Connectio
 PLAIN_SELF_JOIN = """
 WITH r AS (
     SELECT i.id, i.source || ' | ' || coalesce(ir.file_name, '') AS origin, i.category,
-           CASE WHEN lower(i.incident_type) LIKE 'cumulative%'
+           CASE WHEN i.incident_type = 'cumulative'
                 THEN date_trunc('year', i.event_date)::date ELSE i.event_date END AS lo,
-           CASE WHEN lower(i.incident_type) LIKE 'cumulative%'
+           CASE WHEN i.incident_type = 'cumulative'
                 THEN (date_trunc('year', i.event_date) + interval '1 year - 1 day')::date
                 WHEN i.date_precision = 'month'
                 THEN (date_trunc('month', i.event_date) + interval '1 month - 1 day')::date
@@ -314,7 +314,7 @@ def test_the_two_mmp_exports_link_only_across_files(conn: Connection) -> None:
 def _interval(m: Any) -> tuple[date, date]:
     """The days a member's date can mean: its day, month, or year (a cumulative figure's)."""
     day = date.fromisoformat(m.date)
-    if "umulative" in (m.incident_type or "") or m.date_precision == "year":
+    if m.incident_type == "cumulative" or m.date_precision == "year":
         return date(day.year, 1, 1), date(day.year, 12, 31)
     if m.date_precision == "month":
         following = date(day.year + day.month // 12, day.month % 12 + 1, 1)

@@ -109,7 +109,7 @@ def test_a_split_incident_takes_its_parts_and_counts_once(conn: Connection) -> N
     run_b = _export(conn, "zz-split", "current.csv")
     whole = insert_incident(
         conn, source="zz-split", import_run_id=run_b, lon=14.2, lat=34.6, dead=29, missing=151,
-        incident_type="Split Incident", date_precision="month", event_date=date(2091, 7, 1),
+        incident_type="split", date_precision="month", event_date=date(2091, 7, 1),
         location_text="SYNTHETIC between two coasts", uncertainty_m=300_000.0,
     )  # fmt: skip
     dead_row = insert_incident(
@@ -148,7 +148,7 @@ def test_a_split_record_whose_parts_do_not_add_up_stays_alone(conn: Connection) 
     run_b = _export(conn, "zz-split2", "current.csv")
     insert_incident(
         conn, source="zz-split2", import_run_id=run_b, lon=14.2, lat=34.6, dead=29,
-        missing=151, incident_type="Split Incident", date_precision="month",
+        missing=151, incident_type="split", date_precision="month",
         event_date=date(2091, 7, 1), uncertainty_m=300_000.0,
     )  # fmt: skip
     for dead in (29, 100):  # 129, not 180; and 100 is too far from 180 to match it alone
@@ -168,7 +168,7 @@ def test_a_cumulative_figure_matches_within_its_year(conn: Connection) -> None:
     base = {"source": "zz-cumul", "lon": -102.55, "lat": 23.63, "dead": 41,
             "location_text": "SYNTHETIC various locations", "uncertainty_m": 5_000.0}  # fmt: skip
     cumulative = insert_incident(
-        conn, import_run_id=run_b, incident_type="Cumulative Incident", date_precision="month",
+        conn, import_run_id=run_b, incident_type="cumulative", date_precision="month",
         event_date=date(2091, 10, 1), **base,
     )  # fmt: skip
     listed = insert_incident(

@@ -34,13 +34,13 @@ WITH located AS MATERIALIZED (
         i.dead_and_missing AS total,
         coalesce(i.dead, 0) AS dead,
         coalesce(i.missing, 0) AS missing,
-        lower(i.incident_type) LIKE 'split%' IS TRUE AS split,
+        i.incident_type = 'split' IS TRUE AS split,
         least(coalesce(i.uncertainty_m, 0), CAST(:max_reach_m AS float8)) AS reach_m,
         i.geom::geography AS geog
     FROM incidents AS i
     LEFT JOIN import_runs AS r ON r.id = i.import_run_id
     CROSS JOIN LATERAL (
-        SELECT lower(i.incident_type) LIKE 'cumulative%' IS TRUE AS cumulative
+        SELECT i.incident_type = 'cumulative' IS TRUE AS cumulative
     ) AS t
     WHERE i.geom IS NOT NULL
       AND i.event_date IS NOT NULL
