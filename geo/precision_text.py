@@ -12,7 +12,8 @@ Areas, most specific first (docs/import.md, "Precision from the text"):
 - ``place``: a town, county, island, river, landmark… is named, or a local stretch between two
   such places ("Between Zuwara and Sabratha, Libya"): the coordinates' precision stands.
 - ``border``: a border with no place on it ("Unspecified location on the Syrian/Turkish border").
-- ``admin``: a vague phrase within a named admin area ("Various locations in Texas, USA").
+- ``admin``: a state or region with no place in it ("Arizona", "Various locations in Texas,
+  USA"); a province named by its kind ("Fars province, Iran") counts as a place, like a county.
 - ``sea``: a sea or a country's waters with no place ("Off the coast of the Bahamas",
   "Unspecified location in the Channel of Sicily").
 - ``crossing``: "between X and Y" where X and Y are countries, regions or places far apart
@@ -168,12 +169,8 @@ def read_area(text: str | None) -> TextArea:
         for p in m.places
         if p.kind in _ADMIN_KINDS and p.source == "curated" and p.name != "North Africa"
     ]
-    if admins and (vague or not countries):
-        if vague:
-            return TextArea("admin", countries, max(p.uncertainty_m for p in admins))
-        return TextArea("place", countries)
-    if admins:
-        return TextArea("place", countries)
+    if admins:  # a state or region and no place in it: "Arizona", "Various locations in Texas"
+        return TextArea("admin", countries, max(p.uncertainty_m for p in admins))
     if countries:
         return TextArea("country", countries)
     return TextArea("vague")

@@ -77,6 +77,7 @@ def test_reader_recall_meets_the_floor_on_held_out_texts() -> None:
         ("Mexico (likely)", "country"),
         ("Unspecified location, Libya", "country"),
         ("Various locations in Texas, USA", "admin"),
+        ("Sinai desert, Egypt", "admin"),
         ("Unspecified location on the Syrian/Turkish border", "border"),
         ("Unspecified location in the Channel of Sicily", "sea"),
         ("Sahara Desert, between Agadez, Niger and Tripoli, Libya", "crossing"),
