@@ -315,7 +315,7 @@ def quality_check(
         precision = _widen(conn, run, only_unset=False, dry_run=dry_run)
     _emit(report, as_json)
     if not as_json:
-        click.echo(precision.summary())
+        click.echo(precision.summary() + (" (dry run: not written)" if dry_run else ""))
 
 
 @quality.command("precision")

@@ -12,9 +12,10 @@ their text names, measured in PostGIS as an equal-area radius ``sqrt(A / π)``:
 - a cumulative figure (``incident_type`` ``cumulative`` / ``Cumulative Incident``) → at least
   an admin area (50 km), whatever its text.
 
-Only ever widens (never narrows the source's or an earlier pass's uncertainty), coarsens the H3
-cell with ``h3_parent`` to :func:`geo.h3index.resolution_for_uncertainty` of the new radius, and
-records why in ``precision_basis``. Idempotent: a second run changes nothing. Run by every import
+Only ever widens (never narrows the source's or an earlier pass's uncertainty), moves the H3
+cell to the point's cell at :func:`geo.h3index.resolution_for_uncertainty` of the new radius
+(in Python, for the few rows that change), and records why in ``precision_basis``.
+Idempotent: a second run changes nothing. Run by every import
 on the rows it changed, by ``crossings quality check`` on everything and by ``crossings quality
 precision`` (``make setup``, for rows imported before the pass existed). See docs/import.md.
 """
@@ -62,7 +63,7 @@ class PrecisionReport:
     def summary(self) -> str:
         moves = ", ".join(f"{k} {v}" for k, v in sorted(self.moves.items())) or "none"
         return (
-            f"precision: {self.changed} records written ({self.vague_texts} of "
+            f"precision: {self.changed} records changed ({self.vague_texts} of "
             f"{self.scope_texts} distinct texts name an area, not a place); moves: {moves}"
         )
 
@@ -118,6 +119,18 @@ def widen_precision(
             "edges": list(h3index.EDGE_M),
         },
     ).all()
+    coarser = [r for r in rows if r.new_res != r.old_res]
+    if coarser:  # the point's cell at its new resolution (the storage rule, docs/h3.md)
+        conn.execute(
+            sa.text(
+                "UPDATE incidents AS i SET h3_cell = u.cell FROM unnest(CAST(:ids AS uuid[]),"
+                " CAST(:cells AS bigint[])) AS u(id, cell) WHERE i.id = u.id"
+            ),
+            {
+                "ids": [r.id for r in coarser],
+                "cells": [h3index.cell(r.lon, r.lat, r.new_res) for r in coarser],
+            },
+        )
     conn.exec_driver_sql("DROP TABLE pg_temp.precision_texts, pg_temp.precision_areas")
     conn.execute(sa.text("SELECT set_config('jit', :jit, true)"), {"jit": jit})
     report = PrecisionReport(scope_texts=len(texts), vague_texts=len(vague), changed=len(rows))

@@ -2,8 +2,10 @@
 -- cumulative figures (docs/import.md, "Precision from the text"). Reads pg_temp.precision_texts
 -- (one row per distinct vague text: area, named countries, gazetteer radius) and
 -- pg_temp.precision_areas (equal-area radius of each country in play). Only ever widens:
--- uncertainty_m = greatest(own, area), precision no finer than before, the H3 cell coarsened
--- with h3_parent (migration 0015) to the resolution of the new radius. Idempotent.
+-- uncertainty_m = greatest(own, area), precision no finer than before, h3_res the resolution of
+-- the new radius. The caller sets h3_cell of the rows returned with a coarser resolution (the
+-- cell of the point, docs/h3.md: h3_parent of the old cell is not always that cell, since H3
+-- cells do not nest exactly). Idempotent.
 WITH scope AS (
     SELECT i.id, i.location_precision, i.uncertainty_m, i.h3_cell, i.h3_res, i.precision_basis,
            i.sea_area, t.countries, t.radius_m,
@@ -78,7 +80,6 @@ UPDATE incidents AS i
 SET uncertainty_m = f.new_m,
     location_precision = f.new_precision,
     h3_res = f.new_res,
-    h3_cell = h3_parent(f.h3_cell, f.new_res),
     precision_basis = f.basis
 FROM final AS f
 WHERE i.id = f.id
@@ -87,4 +88,5 @@ WHERE i.id = f.id
        OR f.new_res IS DISTINCT FROM f.h3_res
        OR f.basis IS DISTINCT FROM f.precision_basis)
 RETURNING i.id, f.basis, f.location_precision AS old_precision, f.new_precision,
-          f.uncertainty_m AS old_m, f.new_m
+          f.uncertainty_m AS old_m, f.new_m, f.h3_res AS old_res, f.new_res,
+          ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat
