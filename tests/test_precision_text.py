@@ -60,8 +60,9 @@ def test_reader_precision_meets_the_floor_on_held_out_texts() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="held-out recall 0.65, measured once on 2026-12-06: 6 of the 17 held-out texts "
-    "labelled as areas are read as places (left unexamined, so the half stays held out)",
+    reason="held-out recall 0.65 (2026-12-06, same both times it was measured): 6 of the 17 "
+    "held-out texts labelled as areas are read as places (left unexamined, so the half stays "
+    "held out)",
 )
 def test_reader_recall_meets_the_floor_on_held_out_texts() -> None:
     _, recall, _ = _scores("holdout")
