@@ -42,8 +42,11 @@ boundaries: migrate
 # Each import runs the placement checks on the rows it changed, in its transaction, and links
 # events (dedupe) only when it changed something: on a set-up database both files are skipped
 # and nothing is checked or linked again. After a boundaries change: crossings quality check.
+# The precision pass runs in each import; `quality precision --only-unset` gives it to records
+# imported before it existed (a scan of incidents and nothing more when there are none).
 sample: boundaries
 	for f in $(SAMPLES); do $(BIN)/crossings import mmp "$$f" || exit 1; done
+	$(BIN)/crossings quality precision --only-unset
 
 lint: venv
 	$(BIN)/ruff check geo api maps boundaries tests bench

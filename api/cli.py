@@ -322,17 +322,58 @@ def quality_check(
     ctx: click.Context, import_run: str | None, no_fix: bool, dry_run: bool, as_json: bool
 ) -> None:
     """Fix swapped latitude/longitude, flag impossible placements (docs/quality.md)."""
-    import uuid
-
     from geo.quality import check_placements
 
-    try:
-        run = uuid.UUID(import_run) if import_run else None
-    except ValueError as exc:
-        raise click.BadParameter("not a UUID", param_hint="--import-run") from exc
+    run = _run_id(import_run)
     with _engine(ctx).begin() as conn:
         report = check_placements(conn, import_run_id=run, fix=not no_fix, write=not dry_run)
+        precision = _widen(conn, run, only_unset=False, dry_run=dry_run)
     _emit(report, as_json)
+    if not as_json:
+        click.echo(precision.summary() + (" (dry run: not written)" if dry_run else ""))
+
+
+@quality.command("precision")
+@click.option("--import-run", "import_run", default=None, help="Only this import run's incidents.")
+@click.option(
+    "--only-unset",
+    is_flag=True,
+    help="Only records the pass has not seen yet (cheap on a set-up database; make setup).",
+)
+@click.option("--dry-run", is_flag=True, help="Compute and report, write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def quality_precision(
+    ctx: click.Context, import_run: str | None, only_unset: bool, dry_run: bool, as_json: bool
+) -> None:
+    """Widen records whose location text names an area, not a place (docs/import.md)."""
+    run = _run_id(import_run)
+    with _engine(ctx).begin() as conn:
+        report = _widen(conn, run, only_unset=only_unset, dry_run=dry_run)
+    _emit(report, as_json)
+
+
+def _run_id(value: str | None) -> Any:
+    import uuid
+
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError as exc:
+        raise click.BadParameter("not a UUID", param_hint="--import-run") from exc
+
+
+def _widen(conn: Any, run: Any, *, only_unset: bool, dry_run: bool) -> Any:
+    """The precision pass; ``dry_run`` runs it in a savepoint rolled back, so the report says
+    what it would change."""
+    from geo.precision import widen_precision
+
+    savepoint = conn.begin_nested()
+    report = widen_precision(conn, import_run_id=run, only_unset=only_unset)
+    if dry_run:
+        savepoint.rollback()
+    else:
+        savepoint.commit()
+    return report
 
 
 if __name__ == "__main__":

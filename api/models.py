@@ -107,6 +107,13 @@ class IncidentProperties(BaseModel):
         description="Where the point comes from: the source's coordinates, or its location text "
         "geocoded at import (offline gazetteer); null without a point."
     )
+    precision_basis: Literal["coordinates", "text", "cumulative"] | None = Field(
+        description="Why precision and uncertainty_m are what they are: 'coordinates' (the "
+        "import's rule: the source's own fields, its coordinates' decimals, or the geocoder), "
+        "'text' (widened to the area the location text names: 'Unspecified location between "
+        "Libya and Italy' is a sea area, 'Mixed' the country of the point), 'cumulative' (a "
+        "cumulative figure, never finer than an admin area); null without a point."
+    )
     source: str
     source_name: str | None
     route: str | None = Field(description="The source's own route name.")

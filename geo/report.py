@@ -40,6 +40,9 @@ class ImportReport:
     # Placement checks of the rows this import changed (geo.quality.check_import): fixed,
     # flagged, flagged_by_check, texts read; each fix and flag is also a warning.
     placements: dict[str, Any] | None = None
+    # Precision pass on the same rows (geo.precision.widen_precision): records widened to the
+    # area their location text names, by basis and by precision move.
+    precision: dict[str, Any] | None = None
 
     @property
     def accepted(self) -> int:
@@ -87,6 +90,9 @@ class ImportReport:
             )
         if self.enriched is not None:
             lines.append(f"  enriched {self.enriched}")
+        if self.precision and self.precision.get("moves"):
+            moves = ", ".join(f"{k} {v}" for k, v in sorted(self.precision["moves"].items()))
+            lines.append(f"  precision widened from the location text: {moves}")
         if self.rejections:
             lines.append(f"  rejections ({len(self.rejections)}):")
             for rej in self.rejections[:MAX_LISTED]:

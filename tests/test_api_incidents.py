@@ -58,7 +58,8 @@ async def test_feature_collection_is_valid_geojson_with_all_properties(
         "border": "GRC-TUR", "border_distance_km": 12.5, "coast_distance_km": 3.25,
         "corridor": "zz-test-shape", "h3": h3.int_to_str(cell), "h3_res": 9,
         "precision": "site", "uncertainty_m": 150.0, "location_source": "source",
-        "source": "test-api", "source_name": "UNHCR", "route": "Eastern Mediterranean",
+        "precision_basis": None, "source": "test-api", "source_name": "UNHCR",
+        "route": "Eastern Mediterranean",
         "review_state": "unreviewed", "review_reasons": [], "incident_type": "split",
         "sources": [{
             "id": str(ident), "source": "test-api", "source_id": source_id,

@@ -23,8 +23,8 @@ _PROPERTIES = (
     "date_precision", "category", "dead", "missing", "dead_and_missing", "survivors",
     "injured", "pushed_back", "women", "men", "children", "cause", "location", "country",
     "sea_area", "border", "border_distance_km", "coast_distance_km", "corridor",
-    "precision", "uncertainty_m", "h3_res", "location_source", "source", "source_name", "route",
-    "review_state", "review_reasons", "incident_type",
+    "precision", "uncertainty_m", "h3_res", "location_source", "precision_basis", "source",
+    "source_name", "route", "review_state", "review_reasons", "incident_type",
 )  # fmt: skip
 
 

@@ -463,6 +463,14 @@ def _load(
 
     timings["checks"] = check_import(conn, report, staged="import_stage")
     t0 += timings["checks"]
+    # Then precision from what the text says, on the (possibly fixed) points: an "Unspecified
+    # location between Libya and Italy" is not a town (docs/import.md, "Precision from the text").
+    from geo.precision import widen_precision
+
+    widened = widen_precision(conn, import_run_id=report.run_id)
+    report.precision = widened.to_dict()
+    timings["precision"] = widened.seconds
+    t0 += widened.seconds
     _drop_temp(conn)
     lookup.drop(conn)
     timings["merge"] = time.perf_counter() - t0

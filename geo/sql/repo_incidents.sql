@@ -32,6 +32,7 @@ SELECT
     i.location_precision    AS precision,
     i.uncertainty_m,
     i.location_source,
+    i.precision_basis,
     i.source,
     i.source_name,
     i.route_text            AS route,
