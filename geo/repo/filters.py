@@ -284,3 +284,25 @@ class Cursor:
                 "cursor is not valid; follow the 'next' link of a previous page unchanged",
                 parameter="cursor",
             ) from None
+
+
+def parse_bounded_number(text: str, *, parameter: str, low: float, high: float, hint: str) -> float:
+    """A plain decimal within ``low..high`` (inclusive); ``hint`` says what the number means."""
+    value = float(text) if _NUMBER.fullmatch(text.strip()) else math.nan
+    if not (math.isfinite(value) and low <= value <= high):
+        raise InvalidInput(
+            f"{parameter} must be a number from {low:g} to {high:g} ({hint}); got {shown(text)}",
+            parameter=parameter,
+        )
+    return value
+
+
+def parse_bounded_int(text: str, *, parameter: str, low: int, high: int, hint: str) -> int:
+    """An integer within ``low..high`` (inclusive); ``hint`` says what the number means."""
+    value = int(text) if _COUNT.fullmatch(text.strip()) else None
+    if value is None or not low <= value <= high:
+        raise InvalidInput(
+            f"{parameter} must be an integer from {low} to {high} ({hint}); got {shown(text)}",
+            parameter=parameter,
+        )
+    return value
