@@ -21,6 +21,8 @@ ENDPOINTS = {
     "/corridors",
     "/corridors/{slug}",
     "/corridors/{slug}/feature",
+    "/corridors/{slug}/clusters",
+    "/clusters",
 }
 
 
@@ -72,6 +74,8 @@ SERVED = {
     ("/incidents/{id}", "200"): ("application/geo+json", "IncidentFeature"),
     ("/corridors/{slug}/feature", "200"): ("application/geo+json", "CorridorFeature"),
     ("/corridors", "200"): ("application/json", "CorridorList"),
+    ("/corridors/{slug}/clusters", "200"): ("application/geo+json", "ClusterCollection"),
+    ("/clusters", "200"): ("application/geo+json", "ClusterCollection"),
 }
 
 
