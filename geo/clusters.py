@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -142,59 +142,91 @@ def _regions(conn: Connection) -> dict[str, str]:
     return {str(slug): str(region) for slug, region in rows}
 
 
+@dataclass
+class CorridorEvents:
+    """One corridor's matching events as columns; NaN stands for a missing value."""
+
+    lon: NDArray[np.float64]
+    lat: NDArray[np.float64]
+    uncertainty_m: NDArray[np.float64]
+    dead: NDArray[np.int64]
+    missing: NDArray[np.int64]
+    day: NDArray[np.float64]  # days since 1970-01-01
+
+    @classmethod
+    def from_arrays(cls, row: Any) -> CorridorEvents:
+        def floats(values: list[Any]) -> NDArray[np.float64]:
+            return np.array(values, dtype=np.float64)  # None becomes NaN
+
+        return cls(
+            lon=floats(row.lon),
+            lat=floats(row.lat),
+            uncertainty_m=floats(row.uncertainty_m),
+            dead=np.array(row.dead, dtype=np.int64),
+            missing=np.array(row.missing, dtype=np.int64),
+            day=floats(row.day),
+        )
+
+
+def load_events(conn: Connection, flt: IncidentFilter) -> dict[str, CorridorEvents]:
+    """The public events matching ``flt``, by corridor slug (PostGIS does the filtering)."""
+    where, values = where_sql(conn, flt)
+    query = load_sql("geo", "clusters_points.sql").replace("{filter}", where)
+    rows = conn.execute(sa.text(query), values)
+    return {row.corridor: CorridorEvents.from_arrays(row) for row in rows}
+
+
 def _cluster_all(
     conn: Connection, flt: IncidentFilter, params: ClusterParams, regions: dict[str, str]
 ) -> list[CorridorClusters]:
-    where, values = where_sql(conn, flt)
-    query = load_sql("geo", "clusters_points.sql").replace("{filter}", where)
-    rows = conn.execute(sa.text(query), values).all()
-    by_corridor: dict[str, list[Any]] = {}
-    for row in rows:
-        by_corridor.setdefault(row[0], []).append(row)
+    events = load_events(conn, flt)
     return [
-        _cluster_corridor(slug, region, by_corridor.get(slug, []), params)
+        cluster_corridor(slug, region, events.get(slug), params)
         for slug, region in sorted(regions.items())
     ]
 
 
-def _cluster_corridor(
-    slug: str, region: str, rows: list[Any], params: ClusterParams
+# Each event's group: 0 unplaceable, 1 noise, 2 + k the k-th DBSCAN cluster.
+_UNPLACEABLE, _NOISE, _FIRST = 0, 1, 2
+_EPOCH = date(1970, 1, 1)
+
+
+def cluster_corridor(
+    slug: str, region: str, events: CorridorEvents | None, params: ClusterParams
 ) -> CorridorClusters:
+    """Clusters, noise and unplaceable events of one corridor's events (none: an empty one)."""
     result = CorridorClusters(corridor=slug, region=region)
-    if not rows:
+    if events is None:
         return result
-    _, lon, lat, uncertainty, dead, missing, days = (list(col) for col in zip(*rows, strict=True))
-    dead_a = np.array(dead, dtype=np.int64)
-    missing_a = np.array(missing, dtype=np.int64)
-    result.total = _tally(np.ones(len(rows), dtype=bool), dead_a, missing_a)
-    placeable = np.array(
-        [x is not None and u is not None and u <= params.max_uncertainty_m
-         for x, u in zip(lon, uncertainty, strict=True)],
-        dtype=bool,
-    )  # fmt: skip
-    result.unplaceable = _tally(~placeable, dead_a, missing_a)
-    index = np.flatnonzero(placeable)
-    if index.size == 0:
-        return result
-    coords = np.array([(lon[i], lat[i]) for i in index], dtype=np.float64)
-    labels = density_labels(coords, params)
-    result.noise = _tally(_mask(len(rows), index[labels < 0]), dead_a, missing_a)
-    order = np.argsort(labels, kind="stable")
-    bounds = np.searchsorted(labels[order], np.arange(labels.max() + 2))
-    found = []
-    for label in range(labels.max() + 1):
-        positions = order[bounds[label] : bounds[label + 1]]  # into coords
-        members = index[positions]  # into rows
-        member_days = [days[i] for i in members if days[i] is not None]
-        first = min(map(tuple, coords[positions].tolist()))
-        found.append(
-            (positions, _tally(_mask(len(rows), members), dead_a, missing_a), member_days, first)
+    placeable = ~np.isnan(events.lon) & (events.uncertainty_m <= params.max_uncertainty_m)
+    group = np.full(len(events.lon), _UNPLACEABLE, dtype=np.int64)
+    if placeable.any():
+        coords = np.column_stack([events.lon[placeable], events.lat[placeable]])
+        group[placeable] = density_labels(coords, params) + _FIRST
+    size = int(group.max()) + 1 if group.size else 0
+    tallies = [
+        Tally(int(n), int(d), int(m))
+        for n, d, m in zip(
+            np.bincount(group, minlength=max(size, _FIRST)),
+            np.bincount(group, weights=events.dead, minlength=max(size, _FIRST)).round(),
+            np.bincount(group, weights=events.missing, minlength=max(size, _FIRST)).round(),
+            strict=True,
         )
-    # Most events first; ties by the first member in (lon, lat) order: fixed by the data alone.
-    found.sort(key=lambda f: (-len(f[0]), f[3]))
-    for rank, (positions, tally, member_days, _) in enumerate(found, start=1):
-        points = coords[positions]
-        unique, counts = np.unique(points, axis=0, return_counts=True)
+    ]
+    result.unplaceable, result.noise = tallies[_UNPLACEABLE], tallies[_NOISE]
+    result.total = Tally(len(group), int(events.dead.sum()), int(events.missing.sum()))
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(size + 1))
+    found = []
+    for label in range(_FIRST, size):
+        members = order[bounds[label] : bounds[label + 1]]
+        places = np.column_stack([events.lon[members], events.lat[members]])
+        unique, counts = np.unique(places, axis=0, return_counts=True)  # sorted by lon, lat
+        found.append((tallies[label], unique, counts, events.day[members]))
+    # Most events first; ties by the first place in (lon, lat) order: fixed by the data alone.
+    found.sort(key=lambda f: (-f[0].incidents, tuple(f[1][0])))
+    for rank, (tally, unique, counts, days) in enumerate(found, start=1):
+        dated = days[~np.isnan(days)]
         result.clusters.append(
             Cluster(
                 id=f"{slug}-{rank}",
@@ -207,12 +239,16 @@ def _cluster_corridor(
                 ),
                 tally=tally,
                 places=len(unique),
-                first_event_date=min(member_days, default=None),
-                last_event_date=max(member_days, default=None),
+                first_event_date=_date(dated.min()) if dated.size else None,
+                last_event_date=_date(dated.max()) if dated.size else None,
                 share=round(tally.incidents / result.total.incidents, 6),
             )
         )
     return result
+
+
+def _date(days: float) -> date:
+    return _EPOCH + timedelta(days=int(days))
 
 
 def density_labels(coords: NDArray[np.float64], params: ClusterParams) -> NDArray[np.int64]:
@@ -236,13 +272,3 @@ def density_labels(coords: NDArray[np.float64], params: ClusterParams) -> NDArra
 def unit_vectors(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.float64]:
     phi, lam = np.radians(lat), np.radians(lon)
     return np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
-
-
-def _mask(size: int, members: NDArray[np.int64]) -> NDArray[np.bool_]:
-    mask = np.zeros(size, dtype=bool)
-    mask[members] = True
-    return mask
-
-
-def _tally(mask: NDArray[np.bool_], dead: NDArray[np.int64], missing: NDArray[np.int64]) -> Tally:
-    return Tally(int(mask.sum()), int(dead[mask].sum()), int(missing[mask].sum()))
