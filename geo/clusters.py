@@ -1,6 +1,6 @@
 """Density clusters of each corridor's public events on great-circle distance (docs/api.md).
 
-DBSCAN (scikit-learn): a place is the core of a cluster when at least ``min_incidents`` events
+DBSCAN (``place_labels``): a place is the core of a cluster when at least ``min_incidents`` events
 lie within ``eps_km`` of it (great-circle distance), itself included; clusters grow from core
 places to every event within ``eps_km`` of one. Every event weighs one (dead and missing
 do not weight the density: a single shipwreck with 500 dead is one event, not a dense spot).
@@ -26,8 +26,10 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 from numpy.typing import NDArray
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 from shapely.geometry import MultiPolygon, Polygon
-from sklearn.cluster import DBSCAN
 from sqlalchemy.engine import Connection
 
 from geo import hulls
@@ -200,9 +202,12 @@ def cluster_corridor(
         return result
     placeable = ~np.isnan(events.lon) & (events.uncertainty_m <= params.max_uncertainty_m)
     group = np.full(len(events.lon), _UNPLACEABLE, dtype=np.int64)
-    if placeable.any():
-        coords = np.column_stack([events.lon[placeable], events.lat[placeable]])
-        group[placeable] = density_labels(coords, params) + _FIRST
+    # Distinct places, sorted by (lon, lat): a complex number sorts by its real part first.
+    places, inverse, weight = np.unique(
+        events.lon[placeable] + 1j * events.lat[placeable], return_inverse=True, return_counts=True
+    )
+    place_label = place_labels(places.real, places.imag, weight, params)
+    group[placeable] = place_label[inverse.reshape(-1)] + _FIRST
     size = int(group.max()) + 1 if group.size else 0
     tallies = [
         Tally(int(n), int(d), int(m))
@@ -219,10 +224,10 @@ def cluster_corridor(
     bounds = np.searchsorted(group[order], np.arange(size + 1))
     found = []
     for label in range(_FIRST, size):
+        mine = place_label == label - _FIRST
+        unique = np.column_stack([places.real[mine], places.imag[mine]])  # sorted by lon, lat
         members = order[bounds[label] : bounds[label + 1]]
-        places = np.column_stack([events.lon[members], events.lat[members]])
-        unique, counts = np.unique(places, axis=0, return_counts=True)  # sorted by lon, lat
-        found.append((tallies[label], unique, counts, events.day[members]))
+        found.append((tallies[label], unique, weight[mine], events.day[members]))
     # Most events first; ties by the first place in (lon, lat) order: fixed by the data alone.
     found.sort(key=lambda f: (-f[0].incidents, tuple(f[1][0])))
     for rank, (tally, unique, counts, days) in enumerate(found, start=1):
@@ -252,21 +257,62 @@ def _date(days: float) -> date:
 
 
 def density_labels(coords: NDArray[np.float64], params: ClusterParams) -> NDArray[np.int64]:
-    """DBSCAN labels (-1 noise) for lon/lat rows; deterministic for the same rows.
-
-    Identical coordinates are clustered once, weighted by their count. Points are unit vectors
-    and ``eps`` the chord of ``eps_km``: the straight-line distance through the globe orders
-    pairs exactly as the great-circle distance does, and a k-d tree answers it faster than
-    the haversine formula on a ball tree.
-    """
-    unique, inverse, counts = np.unique(coords, axis=0, return_inverse=True, return_counts=True)
-    model = DBSCAN(
-        eps=2.0 * math.sin(params.eps_km / EARTH_RADIUS_KM / 2.0),
-        min_samples=params.min_incidents,
-        algorithm="kd_tree",
+    """Cluster labels (-1 noise) of lon/lat rows: ``place_labels`` over their distinct places."""
+    places, inverse, weight = np.unique(
+        coords[:, 0] + 1j * coords[:, 1], return_inverse=True, return_counts=True
     )
-    model.fit(unit_vectors(unique[:, 0], unique[:, 1]), sample_weight=counts)
-    return np.asarray(model.labels_, dtype=np.int64)[inverse.reshape(-1)]
+    return place_labels(places.real, places.imag, weight, params)[inverse.reshape(-1)]
+
+
+def place_labels(
+    lon: NDArray[np.float64],
+    lat: NDArray[np.float64],
+    weight: NDArray[np.int64],
+    params: ClusterParams,
+) -> NDArray[np.int64]:
+    """DBSCAN over distinct places, each weighing its number of events: a label per place,
+    -1 for noise, clusters numbered by their first place in the given order.
+
+    A place is core when the events within ``eps_km`` (its own included) reach
+    ``min_incidents``; core places within ``eps_km`` of each other share a cluster; any other
+    place within ``eps_km`` of a core place joins the cluster of the nearest one (ties: the
+    first), so the answer does not depend on the order places are visited in, unlike
+    scikit-learn's, which gives a border place to whichever cluster reaches it first. Core
+    places, clusters and noise are DBSCAN's.
+
+    Distances are chords between unit vectors, compared with the chord of ``eps_km``: they
+    order pairs exactly as great-circle distances do, and a k-d tree finds every pair within
+    reach at once, without per-place neighbour lists.
+    """
+    count = len(lon)
+    labels = np.full(count, -1, dtype=np.int64)
+    if count == 0:
+        return labels
+    xyz = unit_vectors(lon, lat)
+    reach = 2.0 * math.sin(params.eps_km / EARTH_RADIUS_KM / 2.0)
+    pairs = cKDTree(xyz).query_pairs(reach, output_type="ndarray")
+    i, j = pairs[:, 0], pairs[:, 1]
+    w = weight.astype(np.float64)
+    mass = w + np.bincount(i, weights=w[j], minlength=count)
+    mass += np.bincount(j, weights=w[i], minlength=count)
+    core = mass >= params.min_incidents
+    linked = core[i] & core[j]
+    graph = coo_matrix((np.ones(int(linked.sum())), (i[linked], j[linked])), shape=(count, count))
+    _, component = connected_components(graph, directed=False)
+    found, first = np.unique(component[core], return_index=True)
+    number = np.empty(component.max() + 1, dtype=np.int64)
+    number[found[np.argsort(first)]] = np.arange(len(found))  # by first core place
+    labels[core] = number[component[core]]
+    src, dst = np.concatenate([i, j]), np.concatenate([j, i])
+    border = ~core[src] & core[dst]
+    src, dst = src[border], dst[border]
+    if src.size:
+        gap = np.linalg.norm(xyz[src] - xyz[dst], axis=1)
+        order = np.lexsort((dst, gap, src))  # per border place: nearest core, then first
+        src, dst = src[order], dst[order]
+        nearest = np.r_[True, src[1:] != src[:-1]]
+        labels[src[nearest]] = labels[dst[nearest]]
+    return labels
 
 
 def unit_vectors(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.float64]:
