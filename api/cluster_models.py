@@ -17,7 +17,28 @@ class Tally(BaseModel):
 
 
 class ClusterProperties(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Examples: the MMP sample (2014-2017) at the default parameters."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "corridor": "central-mediterranean",
+                    "region": "Mediterranean",
+                    "rank": 1,
+                    "incidents": 171,
+                    "dead": 1455,
+                    "missing": 2364,
+                    "first_event_date": "2014-07-06",
+                    "last_event_date": "2017-12-23",
+                    "share": 0.325095,
+                    "centroid": [12.838364, 32.846811],
+                    "places": 119,
+                }
+            ]
+        },
+    )
 
     corridor: str = Field(description="Slug of the corridor the cluster lies in.")
     region: str = Field(description="The corridor's world region (catalogue).")
@@ -44,6 +65,22 @@ class ClusterFeature(Feature[Polygon | MultiPolygon, ClusterProperties]):
 
 class CorridorClusterSummary(BaseModel):
     """Where a corridor's matching events went: clustered + noise + unplaceable = total."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "corridor": "us-mexico",
+                    "region": "Americas",
+                    "clusters": 23,
+                    "total": {"incidents": 1155, "dead": 1933, "missing": 24},
+                    "clustered": {"incidents": 754, "dead": 958, "missing": 15},
+                    "noise": {"incidents": 223, "dead": 797, "missing": 9},
+                    "unplaceable": {"incidents": 178, "dead": 178, "missing": 0},
+                }
+            ]
+        }
+    )
 
     corridor: str
     region: str
