@@ -89,7 +89,8 @@ class CorridorClusterSummary(BaseModel):
     clustered: Tally = Field(description="Events inside a cluster.")
     noise: Tally = Field(description="Placed well enough, but in no dense spot.")
     unplaceable: Tally = Field(
-        description="No point, or a location uncertainty larger than `eps_km`: not clustered."
+        description="No point, or a location uncertainty unknown or larger than `eps_km`: not "
+        "clustered."
     )
 
 

@@ -6,9 +6,9 @@ places to every event within ``eps_km`` of one. Every event weighs one (dead and
 do not weight the density: a single shipwreck with 500 dead is one event, not a dense spot).
 
 Events placed too roughly to say which ``eps_km`` neighbourhood they are in (no point, or a
-location uncertainty radius larger than ``eps_km``) are left out of the clustering and counted
-as ``unplaceable``; events in no cluster are ``noise``. For every corridor, cluster members +
-noise + unplaceable = the corridor's total of matching events.
+location uncertainty radius unknown or larger than ``eps_km``) are left out of the clustering
+and counted as ``unplaceable``; events in no cluster are ``noise``. For every corridor,
+cluster members + noise + unplaceable = the corridor's total of matching events.
 
 The points come from PostGIS through ``where_sql`` (the public-event rule and every ``/incidents``
 filter); the clustering, which PostGIS lacks, runs here on those few columns. Events at the same
