@@ -161,7 +161,7 @@ async def test_noise_and_rough_places_are_counted_not_clustered(
     client: httpx.AsyncClient, conn: Connection
 ) -> None:
     """Six events within a few km form a cluster; two far apart are noise; ten events at one
-    spot known only to ±80 km (and one without a point) are unplaceable, not a dense spot."""
+    spot known only to ±80 km, one without a point and one of unknown radius are unplaceable."""
     cid = insert_corridor(conn, "zz-test-dense")
     for n in range(6):
         insert_incident(
@@ -173,27 +173,28 @@ async def test_noise_and_rough_places_are_counted_not_clustered(
     for _ in range(10):
         insert_incident(conn, corridor_id=cid, lon=27.0, lat=32.0, dead=1, uncertainty_m=80_000)
     insert_incident(conn, corridor_id=cid, lon=None, lat=None, missing=4)
+    insert_incident(conn, corridor_id=cid, lon=25.02, lat=35.0)  # radius unknown
 
     response = await client.get("/corridors/zz-test-dense/clusters")
     assert response.status_code == 200
     body = response.json()
     (summary,) = body["corridors"]
-    assert summary["total"] == {"incidents": 19, "dead": 29, "missing": 10}
+    assert summary["total"] == {"incidents": 20, "dead": 29, "missing": 10}
     assert summary["clustered"] == {"incidents": 6, "dead": 15, "missing": 6}
     assert summary["noise"] == {"incidents": 2, "dead": 4, "missing": 0}
-    assert summary["unplaceable"] == {"incidents": 11, "dead": 10, "missing": 4}
+    assert summary["unplaceable"] == {"incidents": 12, "dead": 10, "missing": 4}
     (feature,) = body["features"]
     props = feature["properties"]
     assert feature["id"] == "zz-test-dense-1"
     assert (props["first_event_date"], props["last_event_date"]) == ("2091-01-01", "2091-01-06")
-    assert props["share"] == pytest.approx(6 / 19, abs=1e-6)
+    assert props["share"] == pytest.approx(6 / 20, abs=1e-6)
     assert props["centroid"] == pytest.approx([25.025, 35.0], abs=1e-4)
     assert props["places"] == 6
     assert props["region"] == "Test region"
 
     # a radius larger than the rough places' uncertainty clusters them too
     wide = (await client.get("/corridors/zz-test-dense/clusters?eps_km=100")).json()
-    assert wide["corridors"][0]["unplaceable"]["incidents"] == 1
+    assert wide["corridors"][0]["unplaceable"]["incidents"] == 2
 
 
 async def test_a_cluster_across_the_antimeridian_is_cut_not_a_sliver_around_the_world(
