@@ -38,6 +38,8 @@ ENDPOINTS = {
     "/corridors/{slug}/timeseries",
     "/heatmap",
     "/countries",
+    "/corridors/{slug}/clusters",
+    "/clusters",
 }
 
 
@@ -116,6 +118,8 @@ SERVED = {
     ),
     ("/heatmap", "200"): ("application/geo+json", "HeatmapCollection"),
     ("/countries", "200"): ("application/json", "CountryList"),
+    ("/corridors/{slug}/clusters", "200"): ("application/geo+json", "ClusterCollection"),
+    ("/clusters", "200"): ("application/geo+json", "ClusterCollection"),
 }
 # Responses served in a second form too (media type -> JSON Schema type): files with a plain
 # string schema, and ?format=cells; and answers without a body.

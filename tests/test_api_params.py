@@ -347,6 +347,8 @@ BAD_VALUES = {
     "mode": ["smear"],
     "format": ["csv"],
     "interval": ["week", ""],
+    "eps_km": ["far", "0", "501", "nan"],
+    "min_incidents": ["five", "1", "1001", "2.5"],
 }
 GOOD_PATH = {
     "id": str(uuid.uuid4()), "slug": "central-mediterranean",
@@ -362,7 +364,7 @@ def _data_route_cases() -> list[tuple[str, str, str, str]]:
     cases = []
     for template, item in spec["paths"].items():
         if template.startswith(
-            ("/incidents", "/corridors", "/countries", "/heatmap", "/tiles", "/ogc")
+            ("/incidents", "/corridors", "/countries", "/heatmap", "/clusters", "/tiles", "/ogc")
         ):
             for param in item["get"].get("parameters", []):
                 for value in BAD_VALUES.get(param["name"], [None]):  # None: unlisted, fails

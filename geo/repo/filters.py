@@ -320,8 +320,20 @@ def parse_choice(text: str, allowed: tuple[str, ...], *, parameter: str) -> str:
     return value
 
 
+def parse_bounded_number(text: str, *, parameter: str, low: float, high: float, hint: str) -> float:
+    """A plain decimal within ``low..high`` (inclusive); ``hint`` says what the number means."""
+    value = float(text) if _NUMBER.fullmatch(text.strip()) else math.nan
+    if not (math.isfinite(value) and low <= value <= high):
+        raise InvalidInput(
+            f"{parameter} must be a number from {low:g} to {high:g} ({hint}); got {shown(text)}",
+            parameter=parameter,
+        )
+    return value
+
+
 def parse_int_between(text: str, low: int, high: int, *, parameter: str, hint: str = "") -> int:
-    """A whole number within ``low..high`` (e.g. an H3 resolution); ``hint`` says what it means."""
+    """A whole number within ``low..high`` (e.g. an H3 resolution); ``hint`` says what it means,
+    written after the range (e.g. ``" (H3 resolution)"``)."""
     value = int(text) if _COUNT.fullmatch(text.strip()) else None
     if value is None or not low <= value <= high:
         raise InvalidInput(
