@@ -18,7 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import RequestContextMiddleware, add_exception_handlers
-from api.routers import corridors, incidents, meta
+from api.routers import corridors, incidents, meta, stats
 from api.settings import Settings
 from geo.db import create_engine
 
@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=["X-Request-ID"],
     )
-    for module in (meta, incidents, corridors):
+    for module in (meta, incidents, corridors, stats):
         app.include_router(module.router)
     _openapi_as_served(app, settings)
     return app

@@ -121,3 +121,8 @@ def is_pentagon(cell_id: int) -> bool:
 def pentagons(res: int) -> list[int]:
     """The 12 pentagon cells at ``res``."""
     return [int(c) for c in _h3.get_pentagons(res)]
+
+
+def neighbours(cell_id: int) -> list[int]:
+    """The cells sharing an edge with this one (6, or 5 around a pentagon), sorted."""
+    return sorted(int(c) for c in _h3.grid_ring(cell_id, 1))

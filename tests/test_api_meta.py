@@ -21,6 +21,7 @@ ENDPOINTS = {
     "/corridors",
     "/corridors/{slug}",
     "/corridors/{slug}/feature",
+    "/stats/global-pattern",
 }
 
 

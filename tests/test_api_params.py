@@ -331,6 +331,7 @@ BAD_VALUES = {
     "cursor": ["garbage!"],
     "id": ["not-a-uuid"],
     "slug": ["Not_A_Slug"],
+    "res": ["ten", "0", "7", "1.5"],
 }
 GOOD_PATH = {"id": str(uuid.uuid4()), "slug": "central-mediterranean"}
 DOWN = "postgresql://postgres@127.0.0.1:1/none"  # nothing listens on port 1
@@ -341,7 +342,7 @@ def _data_route_cases() -> list[tuple[str, str, str, str]]:
     spec = create_app(Settings(database_url=DOWN)).openapi()
     cases = []
     for template, item in spec["paths"].items():
-        if template.startswith(("/incidents", "/corridors")):
+        if template.startswith(("/incidents", "/corridors", "/stats")):
             for param in item["get"].get("parameters", []):
                 for value in BAD_VALUES.get(param["name"], [None]):  # None: unlisted, fails
                     cases.append((template, param["name"], param["in"], value))

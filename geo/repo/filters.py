@@ -284,3 +284,14 @@ class Cursor:
                 "cursor is not valid; follow the 'next' link of a previous page unchanged",
                 parameter="cursor",
             ) from None
+
+
+def parse_resolution(text: str, *, minimum: int, maximum: int, parameter: str = "res") -> int:
+    """An H3 resolution within the range an endpoint supports (plain ASCII digits)."""
+    hint = f"{parameter} must be an integer from {minimum} to {maximum} (H3 resolution)"
+    if not _COUNT.fullmatch(text.strip()):
+        raise InvalidInput(f"{hint}; got {shown(text)}", parameter=parameter)
+    value = int(text)
+    if not minimum <= value <= maximum:
+        raise InvalidInput(f"{hint}; got {value}", parameter=parameter)
+    return value
