@@ -28,7 +28,7 @@ def res_param(
         Query(
             description=(
                 f"H3 resolution of the hot-spot cells, {MIN_RES} to {MAX_RES} (default "
-                f"{DEFAULT_RES}, hexagons of ~60 km edge; 5 ~8 km, the finest most MMP places "
+                f"{DEFAULT_RES}, hexagons of ~69 km edge; 5 ~10 km, the finest most MMP places "
                 "support). Incidents known only more roughly than this are left out of the hot "
                 "spots and counted."
             ),

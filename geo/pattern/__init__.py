@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from geo.pattern import causes
 from geo.pattern.concentration import concentration
-from geo.pattern.hotspots import ALPHA, PERMUTATIONS, SEED, hotspots
+from geo.pattern.hotspots import ALPHA, PERMUTATIONS, SEED, check_resolution, find_hotspots
 from geo.pattern.regions import (
     NO_CORRIDOR,
     UNKNOWN_REGION,
@@ -37,8 +37,6 @@ __all__ = ["global_pattern", "RECURS_SHARE"]
 def global_pattern(conn: Connection, *, flt: IncidentFilter, resolution: int) -> dict[str, Any]:
     """Every statistic of the endpoint for the events matching ``flt`` (H3 ``resolution`` for
     the hot spots). Raises ``InvalidInput`` for a resolution outside the supported range."""
-    from geo.pattern.hotspots import check_resolution
-
     check_resolution(resolution)
     data = scan(conn, flt=flt, resolution=resolution)
     total = data.total()
@@ -47,7 +45,7 @@ def global_pattern(conn: Connection, *, flt: IncidentFilter, resolution: int) ->
     region_conc = concentration(region_counts, data.regions).to_dict()
     corridor_conc = concentration(corridor_counts, list(data.corridors)).to_dict()
     years = _by_year(data)
-    spots = hotspots(data.groups, resolution=resolution).to_dict()
+    spots = find_hotspots(data.groups, resolution=resolution).to_dict()
     cause_mix, recurring = _causes(data)
     return {
         "total": {"incidents": total.incidents, "dead": total.dead, "missing": total.missing},

@@ -100,12 +100,12 @@ def check_resolution(resolution: int) -> None:
     if not MIN_RES <= resolution <= MAX_RES:
         raise InvalidInput(
             f"res must be an integer from {MIN_RES} to {MAX_RES} for hot spots (H3; 3 has "
-            f"~60 km edges, 6 ~3.7 km); got {resolution}",
+            f"~69 km edges, 6 ~3.7 km); got {resolution}",
             parameter="res",
         )
 
 
-def hotspots(groups: Sequence[Group], *, resolution: int) -> Hotspots:
+def find_hotspots(groups: Sequence[Group], *, resolution: int) -> Hotspots:
     """Gi* hot spots among the groups' cells at ``resolution`` (their ``cell`` field)."""
     check_resolution(resolution)
     result = Hotspots(resolution=resolution)

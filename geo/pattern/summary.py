@@ -9,6 +9,15 @@ def _pct(share: float | None) -> str:
     return "n/a" if share is None else f"{share * 100:.0f}%"
 
 
+def _n(count: int, noun: str) -> str:
+    """``1 region``, ``4 regions``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _ratio(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
 def sentence(
     *,
     total: dict[str, int],
@@ -28,7 +37,7 @@ def sentence(
         f"missing) match this query. They were recorded in {with_incidents} of {places} world "
         f"regions; the largest, {regions['top']}, holds {_pct(regions['top_share'])} of those "
         f"with a known place (spread across regions, 0 = all in one, 1 = even: "
-        f"{regions['entropy']}; Gini {regions['gini']}). "
+        f"{_ratio(regions['entropy'])}; Gini {_ratio(regions['gini'])}). "
         f"{corridors['with_incidents']} of {corridors['places']} corridors recorded incidents, "
         f"the largest ({corridors['top']}) {_pct(corridors['top_share'])}."
     ]
@@ -42,8 +51,8 @@ def sentence(
         parts.append(
             f" Getis-Ord Gi* finds {hotspots['hot_cells']} statistically significant hot "
             f"cells (H3 resolution {hotspots['resolution']}, false discovery rate 5%) in "
-            f"{hotspots['regions_with_hot_cells']} regions and "
-            f"{hotspots['corridors_with_hot_cells']} corridors."
+            f"{_n(hotspots['regions_with_hot_cells'], 'region')} and "
+            f"{_n(hotspots['corridors_with_hot_cells'], 'corridor')}."
         )
     widespread = [r for r in recurring if len(r["regions"]) >= 2]
     if widespread:
