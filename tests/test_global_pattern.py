@@ -27,6 +27,8 @@ FILTERS = [
     {"corridor": "central-mediterranean"},
     {"datetime": "2016-01-01/2016-12-31", "category": "death"},
     {"bbox": "-20,20,45,50"},
+    {"country": "at_sea", "datetime": "2015-06-01/..", "datetime_match": "within"},
+    {"precision": "exact,site,locality", "max_uncertainty_m": "10000"},
 ]
 
 
