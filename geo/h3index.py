@@ -130,3 +130,8 @@ def boundary(cell_id: int) -> list[tuple[float, float]]:
     to -180 between two vertices; ``geo.hexagons`` turns that into valid GeoJSON.
     """
     return [(lon, lat) for lat, lon in _h3.cell_to_boundary(cell_id)]
+
+
+def neighbours(cell_id: int) -> list[int]:
+    """The cells sharing an edge with this one (6, or 5 around a pentagon), sorted."""
+    return sorted(int(c) for c in _h3.grid_ring(cell_id, 1))

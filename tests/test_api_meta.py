@@ -40,6 +40,7 @@ ENDPOINTS = {
     "/countries",
     "/corridors/{slug}/clusters",
     "/clusters",
+    "/stats/global-pattern",
 }
 
 

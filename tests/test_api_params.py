@@ -342,7 +342,7 @@ BAD_VALUES = {
     "bbox-crs": ["http://www.opengis.net/def/crs/EPSG/0/3857"],
     "collectionId": ["Not-A-Collection!"],
     "featureId": ["Not_An_Id!"],
-    "res": ["10", "-1", "four", ""],
+    "res": ["10", "-1", "four", "", "1.5"],  # bad for /heatmap (0-9) and /stats (1-6)
     "weight": ["people"],
     "mode": ["smear"],
     "format": ["csv"],
@@ -364,7 +364,16 @@ def _data_route_cases() -> list[tuple[str, str, str, str]]:
     cases = []
     for template, item in spec["paths"].items():
         if template.startswith(
-            ("/incidents", "/corridors", "/countries", "/heatmap", "/clusters", "/tiles", "/ogc")
+            (
+                "/incidents",
+                "/corridors",
+                "/countries",
+                "/heatmap",
+                "/clusters",
+                "/stats",
+                "/tiles",
+                "/ogc",
+            )
         ):
             for param in item["get"].get("parameters", []):
                 for value in BAD_VALUES.get(param["name"], [None]):  # None: unlisted, fails
