@@ -47,7 +47,6 @@ SPECIFIC_KINDS = frozenset(
     {
         "city",
         "town",
-        "county",
         "island",
         "border_crossing",
         "river",
@@ -59,7 +58,13 @@ SPECIFIC_KINDS = frozenset(
     }
 )
 _SEA_KINDS = frozenset({"sea", "strait"})
-_ADMIN_KINDS = frozenset({"admin", "region"})
+# A county named alone is an area too: Pima County is 24,000 km², one body per row at its
+# placeholder point; with a town in it ("Falfurrias, Brooks County") the town is the place.
+_ADMIN_KINDS = frozenset({"admin", "region", "county"})
+_LOCAL_KINDS = SPECIFIC_KINDS | {"county"}
+# The source says its coordinates are the place ("Pima County Office of the Medical Examiner
+# jurisdiction, Arizona, USA (see coordinates for exact location)"): they stand.
+_SEE_COORDINATES = re.compile(r"\bsee (?:the )?coordinates\b|\bexact location\b")
 # Words that say the place is not known: the text then means an area, not its point.
 VAGUE = re.compile(
     r"\b(?:mixed|multiple|various|several|numerous|likely|probably|possibly|not mentioned"
@@ -128,8 +133,10 @@ def read_area(text: str | None) -> TextArea:
     if between is not None:
         (a0, a1), (b0, b1) = between
         inside = set(range(a0, a1)) | set(range(b0, b1))
+    # a county beside a "between" makes it local ("between Uvalde and Hondo, Uvalde County")
+    local = _LOCAL_KINDS if between is not None else SPECIFIC_KINDS
     specific_outside = any(
-        _specific(m) and not inside.intersection(range(m.start, m.end)) for m in mentions
+        _specific(m, local) and not inside.intersection(range(m.start, m.end)) for m in mentions
     ) or _unknown_name(tokens, mentions, skip=inside)
     if (
         between is not None
@@ -152,7 +159,11 @@ def read_area(text: str | None) -> TextArea:
                 end is not None and end.kind in ("country", "region", "sea", "strait")
             ):
                 return TextArea("crossing", countries)
-    if specific_outside or (between is not None and _has_specific(mentions, tokens)):
+    if (
+        specific_outside
+        or (between is not None and _has_specific(mentions, tokens))
+        or _SEE_COORDINATES.search(folded)
+    ):
         return TextArea("place", countries)
     seas = [p for m in mentions for p in m.places if p.kind in _SEA_KINDS and not m.fuzzy]
     if seas or phrases.offshore or re.search(r"\bwaters?\b|\bocean\b", folded):
@@ -169,15 +180,16 @@ def read_area(text: str | None) -> TextArea:
         for p in m.places
         if p.kind in _ADMIN_KINDS and p.source == "curated" and p.name != "North Africa"
     ]
-    if admins:  # a state or region and no place in it: "Arizona", "Various locations in Texas"
-        return TextArea("admin", countries, max(p.uncertainty_m for p in admins))
+    if admins:  # a state, region or county and no place in it: "Texas", "Pima County"
+        # the smallest named: "Imperial County, CA" is the county, inside the state
+        return TextArea("admin", countries, min(p.uncertainty_m for p in admins))
     if countries:
         return TextArea("country", countries)
     return TextArea("vague")
 
 
-def _specific(m: Mention) -> bool:
-    return not m.is_country and any(p.kind in SPECIFIC_KINDS for p in m.places)
+def _specific(m: Mention, kinds: frozenset[str] = SPECIFIC_KINDS) -> bool:
+    return not m.is_country and any(p.kind in kinds for p in m.places)
 
 
 def _has_specific(

@@ -60,9 +60,9 @@ def test_reader_precision_meets_the_floor_on_held_out_texts() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="held-out recall 0.65 (2026-12-06, same both times it was measured): 6 of the 17 "
-    "held-out texts labelled as areas are read as places (left unexamined, so the half stays "
-    "held out)",
+    reason="held-out recall 0.67 (2026-12-06; 0.65 before the county rule relabelled one "
+    "held-out text): 6 of the 18 held-out texts labelled as areas are read as places (left "
+    "unexamined, so the half stays held out)",
 )
 def test_reader_recall_meets_the_floor_on_held_out_texts() -> None:
     _, recall, _ = _scores("holdout")
@@ -85,7 +85,13 @@ def test_reader_recall_meets_the_floor_on_held_out_texts() -> None:
         ("Between Zuwara and Sabratha, Libya", "place"),
         ("Naf River, on border between Bangladesh and Myanmar", "place"),
         ("Agadez, Niger", "place"),
-        ("Brooks County, Texas, USA", "place"),
+        ("Brooks County, Texas, USA", "admin"),  # a county named alone is an area
+        ("Cage Ranch, near Falfurrias, Brooks County, Texas", "place"),
+        (
+            "Pima Country Office of the Medical Examiner jurisdiction, Arizona, USA "
+            "(see coordinates for exact location)",
+            "place",
+        ),
         ("", "vague"),
     ],
 )
