@@ -72,9 +72,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     add_exception_handlers(app)
-    app.add_middleware(HeadAsGet)  # innermost: request ids and CORS treat HEAD like GET
-    # gzip inside the cache, so the cache keeps compressed bytes for clients that accept them
+    # gzip innermost, inside HEAD handling (a HEAD gets the GET's compressed headers) and inside
+    # the cache (which keeps compressed bytes for clients that accept them)
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes, compresslevel=5)
+    app.add_middleware(HeadAsGet)  # request ids, the cache and CORS treat HEAD like GET
     mb = 1024 * 1024
     app.add_middleware(
         DataCacheMiddleware,

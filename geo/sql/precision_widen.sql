@@ -45,7 +45,10 @@ target AS (  -- the area each record lies in: its class and radius (NULL: the te
             (4, 'country', CASE WHEN s.area IN ('sea', 'crossing', 'country', 'vague')
                                 THEN s.country_m END),
             (5, 'admin', CASE WHEN s.area = 'border' THEN s.border_m END),
-            (6, 'admin', CASE WHEN s.area IN ('admin', 'border') THEN coalesce(s.radius_m, :admin_m) END),
+            -- (a cumulative figure's area is never smaller than an admin area's radius)
+            (6, 'admin', CASE WHEN s.area IN ('admin', 'border')
+                              THEN greatest(coalesce(s.radius_m, :admin_m),
+                                            CASE WHEN s.cumulative THEN :admin_m END) END),
             -- a cumulative figure of a named place: at least an admin area
             (7, 'admin', CASE WHEN s.cumulative THEN :admin_m END)
         ) AS v(rank, cls, radius_m)
