@@ -37,6 +37,7 @@ from geo.db import load_sql, sql
 from geo.geocode.model import PRECISION_RANK
 from geo.importers.location import CLASS_RADIUS_M, MAX_UNCERTAINTY_M
 from geo.precision_text import read_area
+from geo.quality.literal import NUMBER
 
 
 @dataclass
@@ -80,6 +81,7 @@ def widen_precision(
     params: dict[str, Any] = {
         "import_run_id": str(import_run_id) if import_run_id is not None else None,
         "only_unset": only_unset,
+        "number": NUMBER,
     }
     # JIT compiling the statement costs ~3 s and buys nothing on this work; restored below.
     jit = conn.exec_driver_sql(
@@ -90,7 +92,7 @@ def widen_precision(
     vague = [(t, a) for t, a in read if a.vague]
     conn.exec_driver_sql("DROP TABLE IF EXISTS pg_temp.precision_texts, pg_temp.precision_areas")
     conn.exec_driver_sql(
-        "CREATE TEMP TABLE precision_texts (location_text text PRIMARY KEY, area text NOT NULL,"
+        "CREATE TEMP TABLE precision_texts (text_key text PRIMARY KEY, area text NOT NULL,"
         " countries text[] NOT NULL, radius_m float8) ON COMMIT DROP"
     )
     if vague:

@@ -26,7 +26,8 @@ WITH scope AS (
                                       || greatest(t.countries[1], t.countries[2])
                                  ELSE i.border_pair END)                  AS border_m
     FROM incidents AS i
-    LEFT JOIN pg_temp.precision_texts AS t ON t.location_text = i.location_text
+    LEFT JOIN pg_temp.precision_texts AS t
+        ON t.text_key = regexp_replace(i.location_text, :number, '0', 'g')
     WHERE i.geom IS NOT NULL
       AND i.h3_cell IS NOT NULL
       AND (CAST(:import_run_id AS uuid) IS NULL OR i.import_run_id = CAST(:import_run_id AS uuid))
