@@ -55,7 +55,7 @@ MERGE_COLUMNS = (
     "dead", "missing", "survivors", "injured", "pushed_back", "women", "men", "children",
     "cause", "location_text", "region_text", "route_text",
     "geom", "h3_cell", "h3_res", "location_precision", "uncertainty_m", "location_source",
-    "geocode",
+    "precision_basis", "geocode",
     "origin_countries", "origin_region", "pushed_from", "pushed_to", "violence_types",
     "source_quality", "source_name", "source_url", "raw",
     "country", "border_id", "border_pair", "border_distance_km", "coast_distance_km",

@@ -12,6 +12,8 @@ SELECT e.source, e.source_id, e.row_hash, e.import_run_id, e.incident_type, e.ca
        e.dead, e.missing, e.survivors, e.injured, e.pushed_back, e.women, e.men, e.children,
        e.cause, e.location_text, e.region_text, e.route_text,
        e.geom, e.h3_cell, e.h3_res, e.location_precision, e.uncertainty_m, e.location_source,
+       -- the import's rule; the precision pass (geo.precision) widens from there
+       CASE WHEN e.geom IS NOT NULL THEN 'coordinates' END AS precision_basis,
        e.geocode,
        e.origin_countries, e.origin_region, e.pushed_from, e.pushed_to, e.violence_types,
        e.source_quality, e.source_name, e.source_url, e.raw,

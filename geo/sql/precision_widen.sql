@@ -32,6 +32,10 @@ WITH scope AS (
       AND i.h3_cell IS NOT NULL
       AND (CAST(:import_run_id AS uuid) IS NULL OR i.import_run_id = CAST(:import_run_id AS uuid))
       AND (NOT :only_unset OR i.precision_basis IS NULL)
+      -- only what can change: a text that names an area, a cumulative figure, a row not yet
+      -- seen (an import writes 'coordinates'; a million plain rows are never rewritten)
+      AND (t.text_key IS NOT NULL OR i.incident_type = 'cumulative'
+           OR i.precision_basis IS NULL)
 ),
 target AS (  -- the area each record lies in: its class and radius (NULL: the text names none)
     SELECT s.*, a.cls, CASE WHEN a.radius_m IS NOT NULL THEN least(a.radius_m, :max_m) END AS area_m
