@@ -8,7 +8,8 @@ function of (data version, code version, URL, the representation asked for), and
   whose ``If-None-Match`` holds the current tag gets ``304`` without touching the data;
 - a bounded in-process LRU keeps recent responses per (version, URL, Accept, gzip or not), so
   repeated map and embed requests are served without a query (the version itself is read at
-  most once per ``cache_version_ttl_s`` and shared by all requests).
+  most once per ``cache_version_ttl_s`` and shared by all requests); identical requests that
+  arrive while the first is being computed wait for it rather than repeat it.
 
 The version is read *before* the response is computed, in an earlier snapshot than the data,
 so a response is never stored under a version newer than its content. Weak tags: the same
@@ -126,6 +127,7 @@ class DataCacheMiddleware:
         self.cache = cache
         self.versions: VersionReader | None = None
         self.version_ttl_s = version_ttl_s
+        self._computing: dict[tuple[Any, ...], anyio.Event] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -162,13 +164,35 @@ class DataCacheMiddleware:
             request_headers.get("accept", ""),
             "gzip" in request_headers.get("accept-encoding", ""),
         )
-        if self.cache is not None and (hit := self.cache.get(key)) is not None:
-            await send(
-                {"type": "http.response.start", "status": hit.status, "headers": hit.headers}
-            )
-            await send({"type": "http.response.body", "body": b"" if head else hit.body})
+        if self.cache is None:
+            await self._compute(scope, receive, send, key=key, extra=extra, store=False)
             return
-        await self._compute(scope, receive, send, key=key, extra=extra, store=not head)
+        if await self._serve_cached(key, send, head=head):
+            return
+        # Coalesce: while one request computes a response, identical ones wait for it instead
+        # of each running the same query (100 map clients opening a page after an import ask
+        # for the same few URLs at once; each /corridors on a million rows takes seconds).
+        computing = self._computing.get(key)
+        if computing is not None:
+            await computing.wait()
+            if await self._serve_cached(key, send, head=head):
+                return  # else the first answer was not cacheable: compute our own
+        done = self._computing.setdefault(key, anyio.Event())
+        try:
+            await self._compute(scope, receive, send, key=key, extra=extra, store=not head)
+        finally:
+            if self._computing.get(key) is done:
+                del self._computing[key]
+            done.set()
+
+    async def _serve_cached(self, key: tuple[Any, ...], send: Send, *, head: bool) -> bool:
+        hit = self.cache.get(key) if self.cache is not None else None
+        if hit is None:
+            return False
+        start = {"type": "http.response.start", "status": hit.status, "headers": hit.headers}
+        await send(start)
+        await send({"type": "http.response.body", "body": b"" if head else hit.body})
+        return True
 
     async def _compute(
         self,

@@ -138,3 +138,35 @@ def test_the_cache_keeps_within_its_bytes() -> None:
     assert cache.get(("c",)) is None and cache.get(("a",)) is not None
     cache.put(("d",), Stored(200, [], b"123"))  # evicts the least recently used: b
     assert cache.get(("b",)) is None and cache.get(("a",)) and cache.get(("d",))
+
+
+async def test_identical_requests_in_flight_are_computed_once(
+    settings: Settings, engine: Engine
+) -> None:
+    """Five clients ask for the same slow URL at once: one computes, four wait and get the
+    same bytes (no stampede of identical queries after an import)."""
+    import anyio
+
+    app = create_app(settings.model_copy(update={"cache_responses": True}))
+    calls = []
+
+    @app.get("/zz-slow")
+    async def slow() -> dict[str, int]:
+        calls.append(1)
+        await anyio.sleep(0.3)
+        return {"n": len(calls)}
+
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            responses: list[httpx.Response] = []
+
+            async def ask() -> None:
+                responses.append(await client.get("/zz-slow"))
+
+            async with anyio.create_task_group() as tg:
+                for _ in range(5):
+                    tg.start_soon(ask)
+    assert len(calls) == 1
+    assert [r.status_code for r in responses] == [200] * 5
+    assert {r.content for r in responses} == {b'{"n":1}'}
