@@ -51,7 +51,11 @@ class VersionReader:
         uncached and reports its own error)."""
         if time.monotonic() - self._read_at < self._ttl_s:
             return self._value
-        async with self._lock:  # one reader refreshes, the others wait for its answer
+        if self._lock.locked() and self._value is not None:
+            # a refresh is under way (it may wait for a pooled connection under load): the
+            # version read a moment ago is still the data's or older, never newer
+            return self._value
+        async with self._lock:  # one reader refreshes; without a value yet, the others wait
             if time.monotonic() - self._read_at >= self._ttl_s:
                 self._value = await anyio.to_thread.run_sync(self._read)
                 self._read_at = time.monotonic()
