@@ -551,9 +551,10 @@ def find_candidates(
     radius_km: float = RADIUS_KM,
     window_days: int = WINDOW_DAYS,
 ) -> Candidates:
-    """Find and score the candidate pairs (dedupe_records.sql, dedupe_pairs.sql).
+    """Find and score the candidate pairs (dedupe_records.sql, dedupe_pairs.sql) and the
+    candidate parts of split incidents (dedupe_parts.sql), near by the same rule.
 
-    Only the records of some pair are read into Python: with one dense origin most located
+    Only the records of some pair or part are read into Python: with one dense origin most located
     records have no candidate at all. The temporary tables are dropped before returning."""
     conn.execute(
         sa.text(
@@ -570,14 +571,9 @@ def find_candidates(
         if statement.strip():
             conn.execute(sa.text(statement), params)
     located = int(conn.execute(sa.text("SELECT count(*) FROM dedupe_records")).scalar_one())
-    conn.execute(
-        sql("geo", "dedupe_pairs.sql"),
-        {"radius_m": radius_km * 1000.0, "window_days": window_days, "lat_margin": lat_margin},
-    )
-    conn.execute(
-        sql("geo", "dedupe_parts.sql"),
-        {"radius_m": radius_km * 1000.0, "window_days": window_days, "lat_margin": lat_margin},
-    )
+    near = {"radius_m": radius_km * 1000.0, "window_days": window_days, "lat_margin": lat_margin}
+    conn.execute(sql("geo", "dedupe_pairs.sql"), near)
+    conn.execute(sql("geo", "dedupe_parts.sql"), near)
     records = {r.id: Record(**r._mapping) for r in conn.execute(sql("geo", "dedupe_load.sql"))}
     rows = conn.execute(sa.text("SELECT a, b, distance_m, gap_days FROM dedupe_pairs")).all()
     parts = [
