@@ -11,13 +11,14 @@ from sqlalchemy.engine import Connection, RowMapping
 from geo.db import load_sql
 from geo.errors import NotFound, shown
 from geo.repo.filters import DateInterval
-from geo.repo.incidents import interval_sql
+from geo.repo.incidents import IncidentFilter, filter_sql
 
 Row = RowMapping  # read-only, name-keyed
 
 
 def _query(conn: Connection, *, interval: DateInterval | None, slug: str | None) -> list[Row]:
-    incident_filter, params = ("", {}) if interval is None else _interval(interval)
+    # the date rule of every public read (overlaps or within), from the one filter builder
+    incident_filter, params = filter_sql(IncidentFilter(interval=interval), corridor_id=None)
     corridor_filter = ""
     if slug is not None:
         corridor_filter = " AND c.slug = :slug"
@@ -26,12 +27,6 @@ def _query(conn: Connection, *, interval: DateInterval | None, slug: str | None)
         incident_filter=incident_filter, corridor_filter=corridor_filter
     )
     return [r._mapping for r in conn.execute(sa.text(query), params)]
-
-
-def _interval(interval: DateInterval) -> tuple[str, dict[str, Any]]:
-    """The incidents' date rule, shared with ``/incidents`` (overlaps or within)."""
-    clauses, params = interval_sql(interval)
-    return "".join(f" AND {c}" for c in clauses), params
 
 
 def list_corridors(conn: Connection, *, interval: DateInterval | None = None) -> list[Row]:

@@ -1,6 +1,7 @@
 -- Corridors with totals over their public, non-rejected incidents, each event counted once.
--- The caller fills {incident_filter} (the date rule of geo.repo.incidents.interval_sql) and {corridor_filter} (one
--- slug), both fixed fragments with bound values.
+-- The caller fills the two placeholders below (the incident_filter: the date predicates of
+-- geo.repo.incidents.filter_sql; the corridor_filter: one slug), fixed fragments with bound
+-- values. Named here without braces: str.format fills braces in comments too.
 SELECT
     c.slug,
     c.name,
