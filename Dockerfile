@@ -7,6 +7,6 @@ COPY api api
 COPY maps maps
 COPY boundaries boundaries
 COPY data data
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir . && crossings assets fetch
 EXPOSE 8000
 CMD ["crossings", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -11,12 +11,12 @@ export DATABASE_URL
 
 SAMPLES := data/sample/mmp_export_2014_2017.csv data/sample/mmp_current_layout_2014.csv
 
-.PHONY: run setup venv postgres gdal migrate boundaries sample test lint typecheck pytest bench clean
+.PHONY: run setup venv assets postgres gdal migrate boundaries sample test lint typecheck pytest bench clean
 
 run: setup
 	$(BIN)/crossings serve --host $(HOST) --port $(PORT)
 
-setup: venv postgres migrate boundaries sample
+setup: venv assets postgres migrate boundaries sample
 
 venv: $(VENV)/.installed
 
@@ -25,6 +25,11 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
+
+# Leaflet, its plugins and Swagger UI, pinned and integrity-checked (maps/assets.toml): pages
+# never load them from a CDN. Downloads once from the npm registry; nothing when current.
+assets: venv
+	$(BIN)/crossings assets fetch
 
 postgres:
 	bash .ci/ensure-postgis
@@ -55,7 +60,7 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-pytest: venv postgres gdal
+pytest: venv assets postgres gdal
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest

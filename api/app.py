@@ -13,9 +13,12 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.caching import DataCacheMiddleware, ResponseCache
@@ -23,6 +26,7 @@ from api.errors import RequestContextMiddleware, add_exception_handlers
 from api.routers import clusters, corridors, countries, heatmap, incidents, meta, ogc, stats, tiles
 from api.settings import Settings
 from geo.db import create_engine
+from maps.assets import STATIC_DIR
 
 DESCRIPTION = """\
 Deaths, disappearances, pushbacks and violence against people on the move at borders and on sea
@@ -66,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=_version(),
         lifespan=lifespan,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served below with the app's own Swagger UI files, not a CDN's
         redoc_url=None,
         license_info={"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
     )
@@ -97,8 +101,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for module in (meta, incidents, corridors, countries, heatmap, clusters, stats, tiles, ogc):
         app.include_router(module.router)
+    app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
+    _local_swagger_ui(app)
     _openapi_as_served(app, settings)
     return app
+
+
+class StaticAssets(StaticFiles):
+    """The app's own and vendored front-end files (maps/static), cacheable for a day: vendored
+    files change only with maps/assets.toml, and ETag/Last-Modified revalidate after that."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Any:
+        response = super().file_response(*args, **kwargs)
+        response.headers.setdefault("Cache-Control", "public, max-age=86400")
+        return response
+
+
+def _local_swagger_ui(app: FastAPI) -> None:
+    """``/docs`` with Swagger UI from ``/static/vendor`` (maps/assets.toml): FastAPI's default
+    page loads it from a CDN, which offline users and CI cannot reach."""
+
+    @app.get("/docs", include_in_schema=False, name="swagger_ui_html")
+    def swagger_ui_html(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")  # paths, not URLs: any host name works
+        vendor = f"{root}/static/vendor/swagger-ui"
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{app.title} – API documentation",
+            swagger_js_url=f"{vendor}/swagger-ui-bundle.js",
+            swagger_css_url=f"{vendor}/swagger-ui.css",
+            swagger_favicon_url=f"{vendor}/favicon-32x32.png",
+        )
 
 
 class HeadAsGet:

@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from geo.repo.version import data_version
 
 # Never cached: liveness must be live; the OpenAPI document and docs are cheap and static.
-UNCACHED_PREFIXES = ("/healthz",)
+UNCACHED_PREFIXES = ("/healthz", "/static/")  # static files carry their own validators
 
 
 class VersionReader:

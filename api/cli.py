@@ -376,5 +376,26 @@ def _widen(conn: Any, run: Any, *, only_unset: bool, dry_run: bool) -> Any:
     return report
 
 
+@main.group()
+def assets() -> None:
+    """Front-end assets (Leaflet and its plugins, Swagger UI) the app serves itself."""
+
+
+@assets.command("fetch")
+@click.option("--force", is_flag=True, help="Download and extract again even when current.")
+def assets_fetch(force: bool) -> None:
+    """Fetch the pinned packages of maps/assets.toml from the npm registry (integrity-checked)."""
+    from maps.assets import VENDOR_DIR, AssetError, fetch_assets
+
+    try:
+        fetched = fetch_assets(force=force)
+    except AssetError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if fetched:
+        click.echo(f"assets: installed {', '.join(fetched)} into {VENDOR_DIR}")
+    else:
+        click.echo("assets: up to date")
+
+
 if __name__ == "__main__":
     main()
