@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.negotiation import representation
 from geo.repo.version import data_version
 
 # Never cached: liveness must be live; the OpenAPI document and docs are cheap and static.
@@ -150,8 +151,11 @@ class DataCacheMiddleware:
         if version is None:
             await self.app(scope, receive, send)
             return
-        etag = f'W/"{self.code_version}-{version}"'
         request_headers = Headers(scope=scope)
+        # ``/`` is JSON or the map page by Accept: each form gets its own tag, so a cache
+        # revalidating one is never told it may serve it for the other (api/negotiation.py)
+        form = representation(_app_path(scope), request_headers.get("accept"))
+        etag = f'W/"{self.code_version}-{version}{"-" + form if form else ""}"'
         extra = [
             (b"etag", etag.encode()),
             (b"cache-control", self.cache_control.encode()),
@@ -239,6 +243,13 @@ class DataCacheMiddleware:
             await send(message)
 
         await self.app(scope, receive, tagging_send)
+
+
+def _app_path(scope: Scope) -> str:
+    """The path below the app's ``root_path`` (behind a proxy that mounts it elsewhere)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return (path[len(root) :] or "/") if root and path.startswith(root) else path
 
 
 def _vary(extra: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:

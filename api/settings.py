@@ -60,6 +60,16 @@ class Settings(BaseSettings):
         ge=1,
         description="Most incidents one CSV or GeoParquet export may hold; more is a 400.",
     )
+    # Maps (docs/api.md, "The monitor map"): the Natural Earth countries are the basemap unless
+    # a tile server is configured; its attribution (HTML, as the provider words it) is then
+    # shown on the map. Tiles load from that server in the reader's browser.
+    tile_url: str | None = Field(
+        default=None,
+        description="XYZ tile URL template ({z}/{x}/{y}) for map pages; none: Natural Earth.",
+    )
+    tile_attribution: str | None = Field(
+        default=None, description="Credit line of the tile provider (required with tile_url)."
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
@@ -95,6 +105,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"CROSSINGS_DEFAULT_LIMIT ({self.default_limit}) must not exceed "
                 f"CROSSINGS_MAX_LIMIT ({self.max_limit})"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _tiles_are_credited(self) -> Settings:
+        """A tile layer without its provider's credit would break most providers' terms."""
+        if self.tile_url and not (self.tile_attribution or "").strip():
+            raise ValueError(
+                "CROSSINGS_TILE_URL needs CROSSINGS_TILE_ATTRIBUTION: the tile provider's credit"
             )
         return self
 

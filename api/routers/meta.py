@@ -6,12 +6,15 @@ from typing import Annotated
 
 import sqlalchemy.exc as sa_exc
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Engine
 
 from api.deps import get_engine
 from api.errors import INTERNAL_ERROR, SERVER_ERRORS
 from api.links import GEOJSON, JSON, route_link, self_link
 from api.models import Credit, Health, Landing, Link
+from api.negotiation import prefers_html
+from api.routers.maps import landing_page
 from geo.errors import DatabaseError, DatabaseUnavailable, translate_db_error
 from geo.repo.health import postgis_version
 
@@ -34,12 +37,24 @@ def _openapi_media_type(openapi_version: str) -> str:
     "/",
     name="landing",
     summary="Landing page",
-    description="What this service is, where its documentation and data are, and data credits.",
+    description=(
+        "What this service is, where its documentation and data are, and data credits. A "
+        "browser (an `Accept` header that ranks `text/html` above JSON) gets the monitor map "
+        "instead, as at `/map`; `*/*`, `application/json` or no `Accept` keep this document."
+    ),
     response_model=Landing,
     response_model_exclude_none=True,
-    responses=INTERNAL_ERROR,
+    responses={
+        200: {
+            "content": {"text/html": {"schema": {"type": "string"}}},
+            "description": "The landing document (JSON), or the monitor map for a browser.",
+        },
+        **INTERNAL_ERROR,
+    },
 )
-def landing(request: Request) -> Landing:
+def landing(request: Request) -> Landing | HTMLResponse:
+    if prefers_html(request.headers.get("accept")):
+        return landing_page(request)  # a browser: the monitor map (api/negotiation.py)
     app = request.app
     return Landing(
         title=app.title,
