@@ -20,7 +20,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.caching import DataCacheMiddleware, ResponseCache
 from api.errors import RequestContextMiddleware, add_exception_handlers
-from api.routers import clusters, corridors, countries, heatmap, incidents, meta, ogc, stats, tiles
+from api.routers import (
+    clusters,
+    corridors,
+    countries,
+    heatmap,
+    incidents,
+    meta,
+    ogc,
+    sources,
+    stats,
+    tiles,
+)
 from api.settings import Settings
 from geo.db import create_engine
 
@@ -95,7 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=["X-Request-ID"],
     )
-    for module in (meta, incidents, corridors, countries, heatmap, clusters, stats, tiles, ogc):
+    modules = (meta, incidents, corridors, countries, sources, heatmap, clusters, stats, tiles, ogc)
+    for module in modules:
         app.include_router(module.router)
     _openapi_as_served(app, settings)
     return app
