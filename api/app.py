@@ -32,6 +32,7 @@ from api.routers import (
     maps,
     meta,
     ogc,
+    sources,
     stats,
     tiles,
 )
@@ -110,18 +111,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=["X-Request-ID"],
     )
-    for module in (
-        meta,
-        incidents,
-        corridors,
-        countries,
-        heatmap,
-        clusters,
-        stats,
-        tiles,
-        ogc,
-        maps,
-    ):
+    modules = (
+        meta, incidents, corridors, countries, sources, heatmap, clusters, stats, tiles, ogc, maps
+    )  # fmt: skip
+    for module in modules:
         app.include_router(module.router)
     app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
     _local_swagger_ui(app)
