@@ -247,6 +247,7 @@ def _reference_layers(m: folium.Map, corridors: Mapping[str, Any], conn: Connect
         json.loads(overlay_geojson(conn, "land_borders")),
         name="Land borders",
         pane="cx-reference",
+        show=False,  # the basemap draws them already; this layer names them on hover
         style_function=lambda _f: border_style,
         highlight_function=lambda _f: {"weight": 3, "color": "#2b2520"},
         tooltip=folium.GeoJsonTooltip(

@@ -42,6 +42,7 @@ ENDPOINTS = {
     "/corridors/{slug}/clusters",
     "/clusters",
     "/stats/global-pattern",
+    "/map",
 }
 
 

@@ -391,6 +391,7 @@ def _data_route_cases() -> list[tuple[str, str, str, str]]:
                 "/stats",
                 "/tiles",
                 "/ogc",
+                "/map",
             )
         ):
             for param in item["get"].get("parameters", []):

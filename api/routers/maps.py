@@ -17,11 +17,19 @@ from fastapi.responses import HTMLResponse
 from pydantic import WithJsonSchema
 from sqlalchemy.engine import Connection, Engine
 
-from api.deps import CategoriesDep, Conn, IntervalDep, get_settings, query_parameters
+from api.deps import (
+    CategoriesDep,
+    Conn,
+    IntervalDep,
+    SourcesDep,
+    get_settings,
+    query_parameters,
+)
 from api.errors import DATA_ERRORS
 from api.settings import Settings
 from geo.errors import InvalidInput, translate_db_error
 from geo.repo.filters import parse_int_between
+from geo.repo.incidents import check_sources
 from maps.monitor import Endpoints, MonitorOptions, MonitorState, TileConfig, monitor_page
 
 router = APIRouter(tags=["maps"], dependencies=[Depends(query_parameters)])
@@ -50,6 +58,7 @@ def res_pin_param(
 def map_state(
     interval: IntervalDep,
     categories: CategoriesDep,
+    source: SourcesDep,
     res: Annotated[int | None, Depends(res_pin_param)],
 ) -> MonitorState:
     """The page's filters, parsed by the same functions as the data routes (same 400s)."""
@@ -62,6 +71,7 @@ def map_state(
         start=interval.start if interval else None,
         end=interval.end if interval else None,
         categories=categories,
+        sources=source,
         res=res,
     )
 
@@ -104,8 +114,8 @@ def page_options(request: Request, settings: Settings) -> MonitorOptions:
         "and dataset, a legend, totals and the global-pattern figures per region. The page "
         "loads nothing from other hosts; its live layers come from `/heatmap`, `/clusters`, "
         "`/incidents`, `/sources` and `/stats/global-pattern`. The query is the page's state "
-        "(what a shared link carries): `datetime`, `category` (parsed as on `/incidents`) and "
-        "`res` (pins the hexagon size). `GET /` gives the same page to browsers."
+        "(what a shared link carries): `datetime`, `category`, `source` (parsed as on "
+        "`/incidents`) and `res` (pins the hexagon size). `GET /` gives the same page to browsers."
     ),
     response_class=HTMLResponse,
     responses={200: {"content": {HTML: {}}, "description": "The map page."}, **DATA_ERRORS},
@@ -116,6 +126,7 @@ def monitor_map(
     settings: Annotated[Settings, Depends(get_settings)],
     conn: Conn,
 ) -> HTMLResponse:
+    check_sources(conn, state.sources)  # a typo is a 400, not an empty map
     return HTMLResponse(monitor_page(conn, state=state, options=page_options(request, settings)))
 
 

@@ -252,9 +252,12 @@
     const p = feature.properties;
     const value = p.dead_and_missing !== undefined ? p.dead_and_missing : p.value;
     const fill = colorFor(value);
+    // a hexagon far coarser than the view's (a sea area seen at zoom 8) is a faint wash, so
+    // it says "somewhere in here" without hiding the map
+    const faint = p.coarser && resolution() - p.resolution >= 3;
     return p.coarser
-      ? { color: fill, weight: 0.8, opacity: 0.8, dashArray: "2 3", fillColor: fill,
-          fillOpacity: 0.2 }
+      ? { color: fill, weight: 1, opacity: 0.85, dashArray: "2 3", fillColor: fill,
+          fillOpacity: faint ? 0.04 : 0.12 }
       : { color: theme.hex_edge, weight: 0.6, opacity: 1, dashArray: null, fillColor: fill,
           fillOpacity: 0.86 };
   }
