@@ -125,12 +125,14 @@ SERVED = {
     ("/sources", "200"): ("application/json", "SourceList"),
     ("/corridors/{slug}/clusters", "200"): ("application/geo+json", "ClusterCollection"),
     ("/clusters", "200"): ("application/geo+json", "ClusterCollection"),
+    ("/map", "200"): ("text/html", None),
 }
 # Responses served in a second form too (media type -> JSON Schema type): files with a plain
 # string schema, and ?format=cells; and answers without a body.
 ALSO_SERVED = {
     ("/incidents", "200"): {"text/csv": "string", "application/vnd.apache.parquet": "string"},
     ("/heatmap", "200"): {"application/json": "array"},
+    ("/", "200"): {"text/html": "string"},  # the monitor map, for browsers
 }
 NO_BODY = {("/tiles/{layer}/{z}/{x}/{y}.mvt", "204")}
 
@@ -157,7 +159,8 @@ async def test_openapi_schemas_sit_under_the_media_types_served(client: httpx.As
             assert expected[1] is None or ref == f"#/components/schemas/{expected[1]}", (path, ref)
 
 
-DATABASE_FREE = {"/", "/ogc", "/ogc/conformance"}  # answers without the database, so never a 503
+# Answer without the database, so never a 503 (`/` reads it for its HTML form, the map).
+DATABASE_FREE = {"/ogc", "/ogc/conformance"}
 
 
 async def test_openapi_documents_server_errors_everywhere(client: httpx.AsyncClient) -> None:

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Engine
 
 from api.deps import get_engine
-from api.errors import INTERNAL_ERROR, SERVER_ERRORS
+from api.errors import SERVER_ERRORS
 from api.links import GEOJSON, JSON, route_link, self_link
 from api.models import Credit, Health, Landing, Link
 from api.negotiation import prefers_html
@@ -49,7 +49,7 @@ def _openapi_media_type(openapi_version: str) -> str:
             "content": {"text/html": {"schema": {"type": "string"}}},
             "description": "The landing document (JSON), or the monitor map for a browser.",
         },
-        **INTERNAL_ERROR,
+        **SERVER_ERRORS,  # the HTML form reads the database (the JSON form never does)
     },
 )
 def landing(request: Request) -> Landing | HTMLResponse:
