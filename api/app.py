@@ -23,7 +23,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.caching import DataCacheMiddleware, ResponseCache
 from api.errors import RequestContextMiddleware, add_exception_handlers
-from api.routers import clusters, corridors, countries, heatmap, incidents, meta, ogc, stats, tiles
+from api.routers import (
+    clusters,
+    corridors,
+    countries,
+    embeds,
+    heatmap,
+    incidents,
+    meta,
+    ogc,
+    stats,
+    tiles,
+)
 from api.settings import Settings
 from geo.db import create_engine
 from maps.assets import STATIC_DIR
@@ -99,7 +110,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=["X-Request-ID"],
     )
-    for module in (meta, incidents, corridors, countries, heatmap, clusters, stats, tiles, ogc):
+    for module in (
+        meta, incidents, corridors, countries, heatmap, clusters, stats, tiles, ogc, embeds
+    ):  # fmt: skip
         app.include_router(module.router)
     app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
     _local_swagger_ui(app)
