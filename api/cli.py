@@ -73,6 +73,17 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
     click.echo(f"database at {revision}")
 
 
+@db.command("analyze")
+@click.pass_context
+def db_analyze(ctx: click.Context) -> None:
+    """Refresh the planner's statistics of the incidents (imports and dedupe do it too)."""
+    import sqlalchemy as sa
+
+    with _engine(ctx).begin() as conn:
+        conn.execute(sa.text("ANALYZE incidents"))
+    click.echo("statistics refreshed")
+
+
 @main.group()
 def boundaries() -> None:
     """Reference layers: countries, land borders, coastline, sea routes, corridors."""
