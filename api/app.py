@@ -27,6 +27,7 @@ from api.routers import (
     clusters,
     corridors,
     countries,
+    embeds,
     heatmap,
     incidents,
     maps,
@@ -112,7 +113,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["X-Request-ID"],
     )
     modules = (
-        meta, incidents, corridors, countries, sources, heatmap, clusters, stats, tiles, ogc, maps
+        meta, incidents, corridors, countries, sources, heatmap, clusters, stats, tiles, ogc,
+        embeds, maps,
     )  # fmt: skip
     for module in modules:
         app.include_router(module.router)
