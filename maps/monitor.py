@@ -17,6 +17,7 @@ Text from the data reaches the page only as escaped template values or as JSON i
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,8 +30,9 @@ from sqlalchemy.engine import Connection
 
 from geo.repo.basemap import countries_geojson
 from geo.repo.filters import CATEGORIES
-from geo.repo.layers import incident_extent
+from geo.repo.layers import IncidentExtent, incident_extent
 from geo.repo.overlays import overlay_geojson
+from geo.repo.version import data_version
 from maps.base import (
     DEFAULT_ASSETS,
     Credits,
@@ -50,6 +52,7 @@ from maps.palette import THEME_COLORS, palette
 ZOOM_RESOLUTIONS = (1, 1, 2, 2, 3, 3, 4, 4, 5, 6, 6, 7, 7, 8, 8, 9)
 RESOLUTIONS = tuple(range(0, 10))
 MAX_ZOOM = 14
+DETAIL_FROM_ZOOM = 5  # from here on, the basemap of the view is asked for at its own scale
 BBOX_FROM_RES = 4  # from this resolution on, hexagons are asked for the view only
 INCIDENTS_MIN_ZOOM = 7  # incident points are drawn from this zoom on
 INCIDENTS_PAGE = 500
@@ -103,9 +106,55 @@ class Endpoints:
     sources: str
     pattern: str
     map: str
+    countries: str
 
     def to_dict(self) -> dict[str, str]:
         return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class ReferenceTexts:
+    """What every monitor page holds whatever its filters: GeoJSON texts from PostGIS and
+    the dates the data spans."""
+
+    countries: str
+    corridors: str
+    land_borders: str
+    sea_routes: str
+    extent: IncidentExtent  # when the public events begin and end: the date inputs' bounds
+
+
+@dataclass
+class ReferenceCache:
+    """The reference data of the last data version seen. Simplifying the world's countries
+    and finding the data's first and last dates take over a second (several on a busy
+    server); every filter combination is its own page URL, so without this each shared link
+    would pay it again. Keyed on ``geo.repo.version.data_version``, read in the page's own
+    snapshot."""
+
+    version: int | None = None
+    texts: ReferenceTexts | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def reference_texts(conn: Connection, cache: ReferenceCache | None = None) -> ReferenceTexts:
+    """The basemap and reference layers, from ``cache`` when it holds this data version."""
+    version = data_version(conn) if cache is not None else None
+    if cache is not None:
+        with cache.lock:
+            if cache.version == version and cache.texts is not None:
+                return cache.texts
+    texts = ReferenceTexts(
+        countries=countries_geojson(conn),
+        corridors=overlay_geojson(conn, "corridors"),
+        land_borders=overlay_geojson(conn, "land_borders"),
+        sea_routes=overlay_geojson(conn, "sea_routes"),
+        extent=incident_extent(conn),
+    )
+    if cache is not None:
+        with cache.lock:
+            cache.version, cache.texts = version, texts
+    return texts
 
 
 @dataclass
@@ -113,6 +162,7 @@ class MonitorOptions:
     assets: str = DEFAULT_ASSETS
     tile: TileConfig | None = None
     version: str = ""  # the app's: the page's own script and stylesheet URLs change with it
+    reference_cache: ReferenceCache | None = None
     endpoints: Endpoints = field(
         default_factory=lambda: Endpoints(
             heatmap="/heatmap",
@@ -121,6 +171,7 @@ class MonitorOptions:
             sources="/sources",
             pattern="/stats/global-pattern",
             map="/map",
+            countries="/map/countries.geojson",
         )
     )
 
@@ -145,20 +196,20 @@ def monitor_page(
     # Panes, bottom to top: basemap, hexagons (made by monitor.js), reference lines, clusters.
     CustomPane("cx-basemap", z_index=250, pointer_events=False).add_to(m)
     CustomPane("cx-reference", z_index=420, pointer_events=False).add_to(m)
+    refs = reference_texts(conn, options.reference_cache)
+    world: folium.GeoJson | None = None
     if options.tile is not None:
         tile = tile_layer(options.tile.url, options.tile.attribution, name="Map")
         tile.options["maxZoom"] = MAX_ZOOM
         tile.add_to(m)
     else:
-        basemap_layer(
-            countries_geojson(conn),
-            land=colors.land,
-            border=colors.borders,
-            pane="cx-basemap",
-        ).add_to(m)
+        world = basemap_layer(
+            refs.countries, land=colors.land, border=colors.borders, pane="cx-basemap"
+        )
+        world.add_to(m)
 
-    corridors = json.loads(overlay_geojson(conn, "corridors"))
-    _reference_layers(m, corridors, conn)
+    corridors = json.loads(refs.corridors)
+    _reference_layers(m, corridors, refs)
     layers = {
         "hexagons": folium.FeatureGroup(name="Dead and missing (hexagons)", show=True),
         "clusters": folium.FeatureGroup(name="Where incidents cluster", show=True),
@@ -179,10 +230,11 @@ def monitor_page(
     LocalFullscreen(assets=options.assets, position="topleft").add_to(m)
     Credits().add_to(m)
 
-    extent = incident_extent(conn)
+    extent = refs.extent
     config = {
         "map": m.get_name(),
         "layers": {name: layer.get_name() for name, layer in layers.items()},
+        "basemap": world.get_name() if world is not None else None,
         "api": options.endpoints.to_dict(),
         "state": state.to_dict(),
         "extent": {
@@ -200,6 +252,7 @@ def monitor_page(
         "incidentsMinZoom": INCIDENTS_MIN_ZOOM,
         "incidentsPage": INCIDENTS_PAGE,
         "incidentsCap": INCIDENTS_CAP,
+        "detailFromZoom": DETAIL_FROM_ZOOM,
     }
     page = Page(
         "monitor.html",
@@ -222,7 +275,7 @@ def _versioned(url: str, version: str) -> str:
     return f"{url}?v={quote(version)}" if version else url
 
 
-def _reference_layers(m: folium.Map, corridors: Mapping[str, Any], conn: Connection) -> None:
+def _reference_layers(m: folium.Map, corridors: Mapping[str, Any], refs: ReferenceTexts) -> None:
     """Corridors, land borders and sea routes: outlines with names in their tooltips (folium
     escapes tooltip fields), drawn above the hexagons but letting clicks through elsewhere."""
     colors = THEME_COLORS["light"]
@@ -244,7 +297,7 @@ def _reference_layers(m: folium.Map, corridors: Mapping[str, Any], conn: Connect
     ).add_to(m)
     border_style = {"color": "#8c8377", "weight": 0.8, "opacity": 0.8}
     folium.GeoJson(
-        json.loads(overlay_geojson(conn, "land_borders")),
+        json.loads(refs.land_borders),
         name="Land borders",
         pane="cx-reference",
         show=False,  # the basemap draws them already; this layer names them on hover
@@ -259,7 +312,7 @@ def _reference_layers(m: folium.Map, corridors: Mapping[str, Any], conn: Connect
     ).add_to(m)
     route_style = {"color": "#2f6f95", "weight": 1.2, "opacity": 0.8, "dashArray": "2 5"}
     folium.GeoJson(
-        json.loads(overlay_geojson(conn, "sea_routes")),
+        json.loads(refs.sea_routes),
         name="Sea routes",
         pane="cx-reference",
         show=False,

@@ -43,6 +43,7 @@ ENDPOINTS = {
     "/clusters",
     "/stats/global-pattern",
     "/map",
+    "/map/countries.geojson",
 }
 
 
@@ -126,6 +127,7 @@ SERVED = {
     ("/corridors/{slug}/clusters", "200"): ("application/geo+json", "ClusterCollection"),
     ("/clusters", "200"): ("application/geo+json", "ClusterCollection"),
     ("/map", "200"): ("text/html", None),
+    ("/map/countries.geojson", "200"): ("application/geo+json", None),
 }
 # Responses served in a second form too (media type -> JSON Schema type): files with a plain
 # string schema, and ?format=cells; and answers without a body.

@@ -352,7 +352,7 @@ BAD_VALUES = {
     "slug": ["Not_A_Slug"],
     "f": ["xlsx", "html", "xml"],
     "layer": ["roads"],
-    "z": ["17", "a", "-1"],
+    "z": ["17", "a", "-1"],  # tile path, and /map/countries.geojson (0-14)
     "x": ["1", "0x0"],  # at z=0 only 0 exists
     "y": ["1", " 0"],
     "crs": ["EPSG:3857"],

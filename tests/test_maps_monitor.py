@@ -17,6 +17,7 @@ from api.app import create_app
 from api.negotiation import prefers_html, representation
 from api.settings import Settings
 from maps.base import assert_offline
+from maps.monitor import ReferenceCache, reference_texts
 from maps.palette import CLASSES
 
 pytestmark = pytest.mark.anyio
@@ -80,6 +81,7 @@ async def test_map_page_is_html_with_local_assets_only(client: httpx.AsyncClient
         "sources": "/sources",
         "pattern": "/stats/global-pattern",
         "map": "/map",
+        "countries": "/map/countries.geojson",
     }
     assert config["state"] == {"start": "", "end": "", "category": [], "source": [], "res": None}
     corridors = config["corridors"]
@@ -230,3 +232,52 @@ async def test_a_configured_tile_layer_replaces_the_basemap_and_is_credited(
 def test_tiles_without_a_credit_are_refused_at_start() -> None:
     with pytest.raises(ValueError, match="CROSSINGS_TILE_ATTRIBUTION"):
         Settings(tile_url="https://tiles.example.org/{z}/{x}/{y}.png")
+
+
+def test_reference_data_is_reused_until_the_data_changes(conn: Connection) -> None:
+    """Every filter combination is its own page, but the basemap is the same: it is read once
+    per data version (the page then builds in a fraction of the time)."""
+    cache = ReferenceCache()
+    first = reference_texts(conn, cache)
+    assert reference_texts(conn, cache) is first
+    assert first.extent.first_day is not None and first.extent.last_day is not None
+    conn.execute(
+        sa.text("UPDATE corridors SET name = 'Renamed' WHERE slug = 'central-mediterranean'")
+    )  # a statement that changes served data moves the data version
+    second = reference_texts(conn, cache)
+    assert second is not first and '"Renamed"' in second.corridors
+    assert reference_texts(conn, None) is not second  # no cache: read every time
+
+
+async def test_the_view_gets_a_detailed_basemap(client: httpx.AsyncClient) -> None:
+    """Lampedusa (20 km²) is below the world basemap's scale; the view's own basemap at zoom
+    9 has it, clipped to the box."""
+    box = "12.0,35.0,13.2,36.0"
+    coarse = await client.get("/map/countries.geojson", params={"bbox": box, "z": "5"})
+    fine = await client.get("/map/countries.geojson", params={"bbox": box, "z": "9"})
+    assert fine.status_code == 200
+    assert fine.headers["content-type"] == "application/geo+json"
+    assert fine.headers["etag"]
+    body = fine.json()
+    assert {f["properties"]["code"] for f in body["features"]} == {"ITA"}
+    coords = json.dumps(body["features"][0]["geometry"]["coordinates"])
+    lons = [float(x) for x in re.findall(r"\[(-?[\d.]+), -?[\d.]+\]", coords)]
+    assert lons and all(12.0 <= lon <= 13.2 for lon in lons)  # clipped to the box
+    assert len(fine.content) > len(coarse.content)  # more detail at a higher zoom
+
+
+@pytest.mark.parametrize(
+    ("query", "fragment"),
+    [
+        ("z=9", "bbox spans up to 11.25 degrees at zoom 9"),  # the world, too fine
+        ("bbox=0,30,40,60&z=9", "spans up to 11.25"),
+        ("bbox=170,-20,-170,-10&z=6", "antimeridian"),
+        ("z=15", "z must be"),
+    ],
+)
+async def test_detailed_basemap_requests_are_bounded(
+    client: httpx.AsyncClient, query: str, fragment: str
+) -> None:
+    response = await client.get(f"/map/countries.geojson?{query}")
+    assert response.status_code == 400, response.text
+    assert fragment in response.json()["detail"]

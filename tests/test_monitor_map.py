@@ -173,6 +173,8 @@ def test_data_text_shows_literally_and_runs_nothing(
         assert popup.locator('a[href^="javascript"]').count() == 0
         assert "3 February 2021" in text
         assert page.evaluate("window.crossings.incidents") == {"shown": 1, "matched": 1}
+        # zoomed in, the basemap is the view's own, at its scale
+        assert "z=10" in page.evaluate("window.crossings.basemapUrl")
     assert_clean(watch)
 
 

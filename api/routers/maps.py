@@ -13,11 +13,12 @@ from typing import Annotated
 
 import sqlalchemy.exc as sa_exc
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import WithJsonSchema
 from sqlalchemy.engine import Connection, Engine
 
 from api.deps import (
+    BBoxDep,
     CategoriesDep,
     Conn,
     IntervalDep,
@@ -26,11 +27,21 @@ from api.deps import (
     query_parameters,
 )
 from api.errors import DATA_ERRORS
+from api.links import GEOJSON
 from api.settings import Settings
 from geo.errors import InvalidInput, translate_db_error
+from geo.repo.basemap import countries_geojson
 from geo.repo.filters import parse_int_between
 from geo.repo.incidents import check_sources
-from maps.monitor import Endpoints, MonitorOptions, MonitorState, TileConfig, monitor_page
+from maps.monitor import (
+    MAX_ZOOM,
+    Endpoints,
+    MonitorOptions,
+    MonitorState,
+    ReferenceCache,
+    TileConfig,
+    monitor_page,
+)
 
 router = APIRouter(tags=["maps"], dependencies=[Depends(query_parameters)])
 
@@ -92,6 +103,7 @@ def page_options(request: Request, settings: Settings) -> MonitorOptions:
         assets=f"{root}/static",
         tile=tile,
         version=request.app.version,
+        reference_cache=_reference_cache(request, settings),
         endpoints=Endpoints(
             heatmap=f"{root}/heatmap",
             incidents=f"{root}/incidents",
@@ -99,8 +111,21 @@ def page_options(request: Request, settings: Settings) -> MonitorOptions:
             sources=f"{root}/sources",
             pattern=f"{root}/stats/global-pattern",
             map=f"{root}/map",
+            countries=f"{root}/map/countries.geojson",
         ),
     )
+
+
+def _reference_cache(request: Request, settings: Settings) -> ReferenceCache | None:
+    """One per app, only when responses are cached at all: tests turn caching off because
+    they change data in transactions the data version cannot see."""
+    if not settings.cache_responses:
+        return None
+    cache: ReferenceCache | None = getattr(request.app.state, "map_reference_cache", None)
+    if cache is None:
+        cache = ReferenceCache()
+        request.app.state.map_reference_cache = cache
+    return cache
 
 
 @router.get(
@@ -149,3 +174,64 @@ def landing_page(request: Request) -> HTMLResponse:
     with _read_only(request.app.state.engine) as conn:
         html = monitor_page(conn, state=MonitorState(), options=page_options(request, settings))
     return HTMLResponse(html)
+
+
+def zoom_param(
+    z: Annotated[
+        str | None,
+        WithJsonSchema({"type": "integer", "minimum": 0, "maximum": MAX_ZOOM, "default": 2}),
+        Query(
+            description=f"The map's zoom level, 0-{MAX_ZOOM}: outlines are simplified to "
+            "about half a pixel at it."
+        ),
+    ] = None,
+) -> int:
+    if z is None:
+        return 2
+    return parse_int_between(z, 0, MAX_ZOOM, parameter="z", hint=" (a web map zoom level)")
+
+
+def max_span_deg(z: int) -> float:
+    """The widest box served at zoom ``z``: sixteen 256 px tiles, room for a padded view on
+    a large screen, and a bound on the detail one request can ask for."""
+    return min(360.0, 360.0 / 2 ** max(z - 4, 0))
+
+
+@router.get(
+    "/map/countries.geojson",
+    name="map_countries",
+    summary="Natural Earth countries for a map view (the map's detailed basemap)",
+    description=(
+        "The countries inside `bbox`, simplified to about half a pixel at zoom `z` and clipped "
+        "to the box, as a GeoJSON FeatureCollection (`code`, `name`). The monitor map draws "
+        "the world at one coarse scale and asks this for its view from zoom 5 on, so coasts "
+        "and islands (Lampedusa, Lesbos) stay sharp without a tile server. The box may span "
+        "at most 360 / 2^(z-4) degrees (90 at zoom 6) and must not cross the antimeridian; "
+        "without `bbox` the whole world is asked, which only zoom 4 or less allows."
+    ),
+    response_class=Response,
+    responses={
+        200: {
+            "content": {GEOJSON: {"schema": {"type": "object"}}},
+            "description": "A GeoJSON FeatureCollection of country outlines.",
+        },
+        **DATA_ERRORS,
+    },  # fmt: skip
+)
+def map_countries(bbox: BBoxDep, z: Annotated[int, Depends(zoom_param)], conn: Conn) -> Response:
+    span = max_span_deg(z)
+    if bbox is not None and bbox.crosses_antimeridian:
+        raise InvalidInput(
+            "bbox must not cross the antimeridian here; ask for each side separately",
+            parameter="bbox",
+        )
+    width = 360.0 if bbox is None else bbox.maxx - bbox.minx
+    height = 180.0 if bbox is None else bbox.maxy - bbox.miny
+    if max(width, height) > span:
+        raise InvalidInput(
+            f"bbox spans up to {span:g} degrees at zoom {z}; ask a smaller box or a lower z",
+            parameter="bbox",
+        )
+    box = None if bbox is None else (bbox.minx, bbox.miny, bbox.maxx, bbox.maxy)
+    tolerance = max(360.0 / (256 * 2**z) / 2, 0.0005)
+    return Response(countries_geojson(conn, box=box, tolerance_deg=tolerance), media_type=GEOJSON)

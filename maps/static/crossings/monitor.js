@@ -32,6 +32,7 @@
     state: null,
     heatmap: null,
     heatmapUrl: null,
+    basemapUrl: null,
     totals: null,
     pattern: null,
     incidents: null,
@@ -322,6 +323,59 @@
     crossings.heatmapUrl = url;
   }
 
+  /* The basemap at the view's own scale from zoom 5 on (the page holds the world at one
+   * coarse scale): the box is snapped outwards to a grid, so small pans reuse it. */
+  let detailLayer = null;
+  const world = config.basemap ? window[config.basemap] : null; // null under a tile layer
+
+  /** The world's coarse coasts would show through the detailed ones: one or the other. */
+  function showWorld(on) {
+    if (!world) return;
+    if (on && !map.hasLayer(world)) map.addLayer(world);
+    if (!on && map.hasLayer(world)) map.removeLayer(world);
+  }
+
+  async function drawBasemapDetail(signal) {
+    const z = Math.round(map.getZoom());
+    if (!world || z < config.detailFromZoom) {
+      showWorld(true);
+      if (detailLayer) map.removeLayer(detailLayer);
+      detailLayer = null;
+      crossings.basemapUrl = null;
+      return;
+    }
+    const maxSpan = Math.min(360, 360 / Math.pow(2, Math.max(z - 4, 0))); // as the server
+    const step = maxSpan / 16;
+    const b = map.getBounds().pad(0.15);
+    const snap = (x, f) => Math.round(f(x / step) * step * 1000) / 1000;
+    const west = Math.max(-180, snap(b.getWest(), Math.floor));
+    const east = Math.min(180, snap(b.getEast(), Math.ceil));
+    const south = Math.max(-90, snap(b.getSouth(), Math.floor));
+    const north = Math.min(90, snap(b.getNorth(), Math.ceil));
+    // across the antimeridian or wider than the server serves: the world's basemap stays
+    if (west >= east || b.getWest() < -180 || b.getEast() > 180 ||
+        Math.max(east - west, north - south) > maxSpan) {
+      showWorld(true);
+      if (detailLayer) map.removeLayer(detailLayer);
+      detailLayer = null;
+      crossings.basemapUrl = null;
+      return;
+    }
+    const params = new URLSearchParams({ bbox: [west, south, east, north].join(","), z: String(z) });
+    const url = withQuery(api.countries, params);
+    if (url === crossings.basemapUrl) return;
+    const data = await getJSON(url, signal);
+    const layer = L.geoJSON(data, {
+      pane: "cx-basemap",
+      interactive: false,
+      style: () => ({ fillColor: theme.land, fillOpacity: 1, color: theme.borders, weight: 0.6 }),
+    });
+    if (detailLayer) map.removeLayer(detailLayer);
+    detailLayer = layer.addTo(map);
+    showWorld(false);
+    crossings.basemapUrl = url;
+  }
+
   async function drawClusters(signal) {
     const data = await getJSON(withQuery(api.clusters, filterParams(state)), signal);
     const layer = L.geoJSON(data, {
@@ -569,7 +623,7 @@
     if (viewController) viewController.abort();
     viewController = new AbortController();
     viewJob = Promise.all([drawHexagons(viewController.signal),
-      drawIncidents(viewController.signal)]);
+      drawIncidents(viewController.signal), drawBasemapDetail(viewController.signal)]);
     if (what === "filters") {
       if (filterController) filterController.abort();
       filterController = new AbortController();
@@ -583,6 +637,9 @@
         crossings.redraws += 1;
         $("cx-note").classList.remove("cx-error");
         body.dataset.state = "ready";
+        if (crossings.redraws === 1 && window.performance && performance.mark) {
+          performance.mark("crossings-rendered"); // bench/pages.py: the map is drawn
+        }
       },
       (error) => {
         if (generation !== mine || isAbort(error)) return;
