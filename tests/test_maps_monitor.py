@@ -281,3 +281,22 @@ async def test_detailed_basemap_requests_are_bounded(
     response = await client.get(f"/map/countries.geojson?{query}")
     assert response.status_code == 400, response.text
     assert fragment in response.json()["detail"]
+
+
+async def test_the_response_cache_keeps_the_two_forms_of_root_apart(settings: Settings) -> None:
+    """With the in-process cache on, the page cached for a browser is never the answer to an
+    API client (the cache key holds Accept), and each 304 is for its own form."""
+    app = create_app(settings.model_copy(update={"cache_responses": True}))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            for _ in range(2):  # the second round is served from the cache
+                page = await c.get("/", headers={"Accept": BROWSER})
+                data = await c.get("/", headers={"Accept": "*/*"})
+                assert page.headers["content-type"].startswith("text/html")
+                assert data.headers["content-type"] == "application/json"
+                assert page.headers["etag"] != data.headers["etag"]
+            cached = await c.get(
+                "/", headers={"Accept": "*/*", "If-None-Match": data.headers["etag"]}
+            )
+            assert cached.status_code == 304

@@ -326,6 +326,7 @@
   /* The basemap at the view's own scale from zoom 5 on (the page holds the world at one
    * coarse scale): the box is snapped outwards to a grid, so small pans reuse it. */
   let detailLayer = null;
+  let detailBounds = null; // what the detailed basemap covers
   const world = config.basemap ? window[config.basemap] : null; // null under a tile layer
 
   /** The world's coarse coasts would show through the detailed ones: one or the other. */
@@ -363,7 +364,10 @@
     }
     const params = new URLSearchParams({ bbox: [west, south, east, north].join(","), z: String(z) });
     const url = withQuery(api.countries, params);
-    if (url === crossings.basemapUrl) return;
+    if (url === crossings.basemapUrl) {
+      if (detailBounds && detailBounds.contains(map.getBounds())) showWorld(false);
+      return;
+    }
     const data = await getJSON(url, signal);
     const layer = L.geoJSON(data, {
       pane: "cx-basemap",
@@ -372,7 +376,8 @@
     });
     if (detailLayer) map.removeLayer(detailLayer);
     detailLayer = layer.addTo(map);
-    showWorld(false);
+    detailBounds = L.latLngBounds([south, west], [north, east]);
+    if (detailBounds.contains(map.getBounds())) showWorld(false);
     crossings.basemapUrl = url;
   }
 
@@ -766,6 +771,10 @@
   readHash();
   syncForm();
   history.replaceState(copyState(state), "", location.href);
+  // while the map is dragged beyond the detailed basemap, the world's shows under it
+  map.on("move", () => {
+    if (detailLayer && detailBounds && !detailBounds.contains(map.getBounds())) showWorld(true);
+  });
   map.on("moveend", () => {
     writeHash();
     redraw("view");
