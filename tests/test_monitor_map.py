@@ -134,6 +134,20 @@ def test_a_category_filter_redraws_hexagons_and_totals(live_server: str, page: P
     url = page.evaluate("window.crossings.heatmapUrl")
     assert "category=disappearance" in url
     assert page.locator("path.cx-hex").count() == len(_api(live_server, url)["features"])
+    # the dataset list comes from /sources, by name
+    sources = _api(live_server, "/sources")["sources"]
+    mmp = next(s for s in sources if s["id"] == "iom-mmp")
+    option = page.locator("#cx-source option", has_text=mmp["name"])
+    option.wait_for(state="attached")
+    assert option.count() == 1
+    before = _redraws(page)
+    page.get_by_label("Dataset").select_option("iom-mmp")
+    _wait_redrawn(page, before)
+    query = "/incidents?limit=1&category=disappearance&source=iom-mmp"
+    assert (
+        page.evaluate("window.crossings.totals.events") == _api(live_server, query)["numberMatched"]
+    )
+    assert "source=iom-mmp" in page.url
 
 
 def test_data_text_shows_literally_and_runs_nothing(
