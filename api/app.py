@@ -20,7 +20,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.caching import DataCacheMiddleware, ResponseCache
 from api.errors import RequestContextMiddleware, add_exception_handlers
-from api.routers import clusters, corridors, countries, heatmap, incidents, meta, ogc, stats, tiles
+from api.routers import (
+    clusters,
+    corridors,
+    countries,
+    heatmap,
+    images,
+    incidents,
+    meta,
+    ogc,
+    stats,
+    tiles,
+)
 from api.settings import Settings
 from geo.db import create_engine
 
@@ -95,7 +106,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=["X-Request-ID"],
     )
-    for module in (meta, incidents, corridors, countries, heatmap, clusters, stats, tiles, ogc):
+    # images before any router with /embed/corridors/{slug} (the HTML embed): first match wins
+    for module in (
+        meta, incidents, corridors, countries, heatmap, clusters, stats, tiles, ogc, images,
+    ):  # fmt: skip
         app.include_router(module.router)
     _openapi_as_served(app, settings)
     return app
