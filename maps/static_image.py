@@ -32,6 +32,8 @@ from typing import Any, Literal, get_args
 
 import matplotlib
 import numpy as np
+import shapely
+import shapely.geometry
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgba
@@ -187,9 +189,8 @@ def read_map(
         min(box[2] + pad_x, 180.0),
         min(box[3] + pad_y, 90.0),
     )
-    basemap = json.loads(
-        countries_geojson(conn, box=query_box, tolerance_deg=tolerance_for(query_box, width))
-    )
+    tolerance = tolerance_for(query_box, width)
+    basemap = json.loads(countries_geojson(conn, box=query_box, tolerance_deg=tolerance))
     finest = _resolution(view, scale=layout.scale)
     heat = heatmap(conn, resolution=finest, flt=flt, weight=palette.WEIGHT)
     supported = _supported_resolution(heat, view)
@@ -200,7 +201,7 @@ def read_map(
     )
     return MapData(
         name=corridor.name,
-        outline=corridor.geometry,
+        outline=_simplified(corridor.geometry, tolerance),
         countries=[f["geometry"] for f in basemap["features"] if f["geometry"]],
         view=view,
         heat=heat,
@@ -208,6 +209,13 @@ def read_map(
         interval=flt.interval,
         categories=tuple(flt.categories),
     )
+
+
+def _simplified(geometry: dict[str, Any], tolerance: float) -> dict[str, Any]:
+    """The corridor outline at the basemap's tolerance (~half a pixel): the US-Mexico outline
+    has 6,300 vertices, most of them closer together than a pixel, and SVG writes each one."""
+    shape = shapely.simplify(shapely.geometry.shape(geometry), tolerance, preserve_topology=True)
+    return dict(shapely.geometry.mapping(shape))
 
 
 def _to_merc(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
