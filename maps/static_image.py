@@ -594,13 +594,17 @@ def _fit_text(
 
 
 def _numbers_line(data: MapData) -> str:
+    """Dead and missing, events (each once), the period and the categories asked for."""
     heat = data.heat
     people = heat.total + heat.unlocated
     events = heat.incidents + heat.unlocated_incidents
-    parts = [
-        f"{people:,} dead and missing",
-        f"{events:,} {'event' if events == 1 else 'events'}",
-    ]
+    if events == 0:  # absence from the data is not absence of deaths: say which it is
+        parts = ["No events in the data"]
+    else:
+        parts = [
+            f"{people:,} dead and missing",
+            f"{events:,} {'event' if events == 1 else 'events'}",
+        ]
     period = _period(data.interval, data.years)
     if period:
         parts.append(period)

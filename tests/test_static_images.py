@@ -233,9 +233,18 @@ async def test_category_filter_changes_the_figures(client: httpx.AsyncClient) ->
     pushbacks = _svg_texts(
         (await client.get(f"/embed/corridors/{MED}.svg", params={"category": "pushback"})).content
     )
-    line = next(t for t in pushbacks if "dead and missing" in t and "\u00b7" in t)
-    assert "pushback" in line
-    assert line != next(t for t in everything if "dead and missing" in t and "\u00b7" in t)
+    line = next(t for t in pushbacks if t.endswith("\u00b7 pushback"))
+    assert line != next(t for t in everything if "dead and missing \u00b7" in t)
+    deaths = _svg_texts(
+        (await client.get(f"/embed/corridors/{MED}.svg", params={"category": "death"})).content
+    )
+    death_line = next(t for t in deaths if t.endswith("\u00b7 death"))
+    all_line = next(t for t in everything if "dead and missing \u00b7" in t)
+
+    def people(text: str) -> int:
+        return int(text.split(" dead and missing")[0].replace(",", ""))
+
+    assert 0 < people(death_line) <= people(all_line)
 
 
 @pytest.mark.anyio
@@ -259,6 +268,22 @@ async def test_names_from_the_data_stay_text_in_svg(
     assert "".join(root.find(f"{SVG_NS}title").itertext()) == name  # type: ignore[union-attr]
     png = await client.get("/embed/corridors/english-channel.png")
     assert png.status_code == 200 and _png_size(png.content) == (1200, 630)
+
+
+@pytest.mark.anyio
+async def test_a_long_name_is_cut_to_fit_and_an_empty_corridor_says_so(
+    client: httpx.AsyncClient, conn: Connection
+) -> None:
+    conn.execute(
+        sa.text("UPDATE corridors SET name = :name WHERE slug = 'belarus-eu'"),
+        {"name": "Belarus to Poland, Lithuania and Latvia " * 8},
+    )
+    response = await client.get("/embed/corridors/belarus-eu.svg", params={"width": 400})
+    assert response.status_code == 200
+    texts = _svg_texts(response.content)
+    title = next(t for t in texts if t.startswith("Belarus to Poland"))
+    assert title.endswith("\u2026") and len(title) < 60
+    assert "No events in the data" in texts
 
 
 @pytest.mark.anyio
