@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import re
 import threading
 from collections.abc import Iterable, Sequence
@@ -75,6 +76,9 @@ _FAMILY = ["sans-serif"]  # DejaVu Sans (bundled with matplotlib); SVG lists CSS
 # SVG ids (clip paths) are random unless salted, and the date is written unless removed; both
 # are process-wide rcParams, so SVG renders set them under this lock and restore them after.
 _SVG_LOCK = threading.Lock()
+# Renders are CPU-bound and a 2400 x 2400 canvas holds 23 MB: at most this many at once, so a
+# burst of distinct image requests queues here instead of taking every thread and the memory.
+_RENDER_SLOTS = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
 _SVG_RC: dict[Any, Any] = {"svg.hashsalt": "crossings", "svg.fonttype": "none"}
 
 
@@ -106,8 +110,9 @@ def corridor_image(
         )
     flt = replace(flt or IncidentFilter(), corridor=slug)
     data = read_map(conn, slug=slug, flt=flt, width=width, height=height)
-    fig = _draw(data, width=width, height=height, colors=palette.theme_colors(theme))
-    return _encode(fig, fmt=fmt, title=data.name)
+    with _RENDER_SLOTS:
+        fig = _draw(data, width=width, height=height, colors=palette.theme_colors(theme))
+        return _encode(fig, fmt=fmt, title=data.name)
 
 
 def check_size(width: int, height: int) -> None:
