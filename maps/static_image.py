@@ -9,7 +9,8 @@ canvas, never pyplot's global figure list, so requests can render in parallel th
 - the corridor outline (``geo.repo.corridors.corridor_outline``);
 - the dead and missing of the corridor's public events in H3 hexagons (``geo.heatmap``, coarse
   mode: an event placed only roughly stays in its own bigger hexagon), coloured with
-  ``maps.palette``, at the finest resolution whose hexagons are still ~12 px across;
+  ``maps.palette``, at the finest resolution whose hexagons are still ~12 px across, or up
+  to two coarser where most places are known only that roughly (``_supported_resolution``);
 - the corridor name, one line of numbers (dead and missing, events, period), the legend and
   the credit.
 
