@@ -41,6 +41,8 @@ ENDPOINTS = {
     "/corridors/{slug}/clusters",
     "/clusters",
     "/stats/global-pattern",
+    "/embed/corridors/{slug}.png",
+    "/embed/corridors/{slug}.svg",
 }
 
 
@@ -121,6 +123,8 @@ SERVED = {
     ("/countries", "200"): ("application/json", "CountryList"),
     ("/corridors/{slug}/clusters", "200"): ("application/geo+json", "ClusterCollection"),
     ("/clusters", "200"): ("application/geo+json", "ClusterCollection"),
+    ("/embed/corridors/{slug}.png", "200"): ("image/png", None),
+    ("/embed/corridors/{slug}.svg", "200"): ("image/svg+xml", None),
 }
 # Responses served in a second form too (media type -> JSON Schema type): files with a plain
 # string schema, and ?format=cells; and answers without a body.

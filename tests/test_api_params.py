@@ -349,6 +349,9 @@ BAD_VALUES = {
     "interval": ["week", ""],
     "eps_km": ["far", "0", "501", "nan"],
     "min_incidents": ["five", "1", "1001", "2.5"],
+    "width": ["199", "2401", "wide", "", "640.5"],
+    "height": ["149", "2401", "tall"],
+    "theme": ["sepia"],
 }
 GOOD_PATH = {
     "id": str(uuid.uuid4()), "slug": "central-mediterranean",
@@ -373,6 +376,7 @@ def _data_route_cases() -> list[tuple[str, str, str, str]]:
                 "/stats",
                 "/tiles",
                 "/ogc",
+                "/embed",
             )
         ):
             for param in item["get"].get("parameters", []):
