@@ -33,6 +33,7 @@ from api.routers import (
     incidents,
     meta,
     ogc,
+    sources,
     stats,
     tiles,
 )
@@ -113,8 +114,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # images before any router with /embed/corridors/{slug} (the HTML embed): first match wins
     for module in (
-        meta, incidents, corridors, countries, heatmap, clusters, stats, tiles, ogc, images,
-        embeds,
+        meta, incidents, corridors, countries, sources, heatmap, clusters, stats, tiles, ogc,
+        images, embeds,
     ):  # fmt: skip
         app.include_router(module.router)
     app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")

@@ -47,6 +47,7 @@ from geo.repo.filters import (
     parse_precisions,
     parse_review_states,
     parse_slug,
+    parse_sources,
     parse_uuid,
 )
 from geo.repo.incidents import IncidentFilter
@@ -286,6 +287,24 @@ def review_state_param(
     return parse_review_states(review_state) if review_state is not None else ()
 
 
+def source_param(
+    source: Annotated[
+        str | None,
+        Query(
+            description=(
+                "Dataset id(s), comma-separated (`/sources` lists them with their names and "
+                "credits): only events that one of these datasets reports, as the preferred "
+                "record or as a linked record of the same event (docs/dedupe.md); the event's "
+                "figures stay those of its preferred record. An id no public record carries "
+                "is a 400."
+            ),
+            examples=["iom-mmp"],
+        ),
+    ] = None,
+) -> tuple[str, ...]:
+    return parse_sources(source) if source is not None else ()
+
+
 def slug_path(
     slug: Annotated[str, Path(description="Corridor slug, e.g. `central-mediterranean`.")],
 ) -> str:
@@ -342,6 +361,7 @@ PrecisionDep = Annotated[tuple[str, ...], Depends(precision_param)]
 MaxUncertaintyDep = Annotated[float | None, Depends(max_uncertainty_param)]
 IncidentTypeDep = Annotated[tuple[str, ...], Depends(incident_type_param)]
 ReviewStateDep = Annotated[tuple[str, ...], Depends(review_state_param)]
+SourcesDep = Annotated[tuple[str, ...], Depends(source_param)]
 SlugDep = Annotated[str, Depends(slug_path)]
 IncidentIdDep = Annotated[uuid.UUID, Depends(incident_id_path)]
 PagingDep = Annotated[Paging, Depends(paging_param)]
@@ -357,6 +377,7 @@ def incident_filter(
     max_uncertainty_m: MaxUncertaintyDep,
     incident_type: IncidentTypeDep,
     review_state: ReviewStateDep,
+    source: SourcesDep,
 ) -> IncidentFilter:
     """Every filter of ``/incidents`` in one value: each endpoint over public incidents
     (lists, heatmaps, clusters, statistics, tiles, exports) takes this dependency, so they all
@@ -371,6 +392,7 @@ def incident_filter(
         max_uncertainty_m=max_uncertainty_m,
         incident_types=incident_type,
         review_states=review_state,
+        sources=source,
     )
 
 
@@ -378,5 +400,5 @@ IncidentFilterDep = Annotated[IncidentFilter, Depends(incident_filter)]
 # The query parameters ``incident_filter`` reads: links to /incidents keep exactly these.
 INCIDENT_FILTER_PARAMETERS = (
     "bbox", "datetime", "datetime_match", "category", "corridor", "country", "precision",
-    "max_uncertainty_m",
+    "max_uncertainty_m", "source",
 )  # fmt: skip

@@ -29,6 +29,10 @@ class SourceRecord(BaseModel):
     source: str
     source_id: str = Field(description="The record's id within its source.")
     source_name: str | None
+    source_url: str | None = Field(
+        description="This record's own link at its source (an http(s) URL, e.g. the MMP "
+        "'URL' field); null when the source gives none or anything but one http(s) URL."
+    )
     date: dt.date | None = Field(description="The date this source gives (see date_precision).")
     date_precision: Literal["day", "month", "year"] | None
     match_score: float | None = Field(
@@ -114,8 +118,13 @@ class IncidentProperties(BaseModel):
         "Libya and Italy' is a sea area, 'Mixed' the country of the point), 'cumulative' (a "
         "cumulative figure, never finer than an admin area); null without a point."
     )
-    source: str
+    source: str = Field(description="Dataset id of the preferred record (see /sources).")
     source_name: str | None
+    source_url: str | None = Field(
+        description="The preferred record's own link at its source (an http(s) URL, e.g. the "
+        "MMP 'URL' field); null when the source gives none or anything but one http(s) URL "
+        "(`javascript:`, `data:`, free text), so it is safe in an `<a href>`."
+    )
     route: str | None = Field(description="The source's own route name.")
     review_state: Literal["unreviewed", "verified", "flagged"]
     review_reasons: list[ReviewReason] = Field(
@@ -225,6 +234,45 @@ class CountryList(BaseModel):
     links: list[Link]
 
 
+class SourceTotals(BaseModel):
+    incidents: int = Field(
+        description="Matching public events this dataset reports (as the preferred record or a "
+        "linked one): what `/incidents?source=<id>` counts as `numberMatched`."
+    )
+    dead: int = Field(description="Their dead, each event's preferred record's figure.")
+    missing: int
+    dead_and_missing: int
+    first_event_date: dt.date | None
+    last_event_date: dt.date | None
+
+
+class Source(BaseModel):
+    """A dataset whose records the platform serves (``source`` of an incident)."""
+
+    id: str = Field(description="Dataset id, what `source=` takes.", examples=["iom-mmp"])
+    name: str = Field(description="Its name; the id itself when the catalogue does not list it.")
+    url: str | None = Field(description="Its home page (http(s)); null when not catalogued.")
+    credit: str = Field(
+        description="The attribution a map or chart showing these records must display (the "
+        "id itself when the catalogue does not list it).",
+        examples=["IOM Missing Migrants Project"],
+    )
+    totals: SourceTotals = Field(
+        description="Over public, non-rejected events matching the filters. An event several "
+        "datasets report counts under each of them, so totals over all datasets may add up to "
+        "more than `/incidents` counts."
+    )
+    links: list[Link]
+
+
+class SourceList(BaseModel):
+    sources: list[Source]
+    numberMatched: int
+    numberReturned: int
+    timeStamp: dt.datetime
+    links: list[Link]
+
+
 class Credit(BaseModel):
     name: str
     href: str
@@ -273,6 +321,16 @@ class HeatmapCellRow(BaseModel):
     spread: float = Field(
         description="Spread mode: the part of `value` shared out from coarser cells (0 in "
         "coarse mode)."
+    )
+    incidents: float = Field(
+        description="Incidents (events) in the cell, whatever the weight: a whole number in "
+        "coarse mode, the shares spread here in spread mode (split as `value` is)."
+    )
+    dead: float = Field(description="Their dead (as `incidents`: whole or spread shares).")
+    missing: float = Field(description="Their missing (as `incidents`).")
+    dead_and_missing: float = Field(
+        description="Their dead + missing, a count the source left empty counted as 0 (as "
+        "`incidents`)."
     )
 
 

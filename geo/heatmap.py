@@ -33,15 +33,28 @@ MIN_RES, MAX_RES = 0, 9  # 9 is the finest resolution stored (docs/h3.md)
 MAX_CELLS = 100_000  # ~5 MB of JSON; a map cannot show more hexagons than that anyway
 
 
+COUNTS: tuple[str, ...] = WEIGHTS  # what every cell carries besides its weight
+
+
 @dataclass(slots=True)
 class HeatmapCell:
-    """One hexagon: its weight, and whether (coarse) or how much (spread) it is uncertain."""
+    """One hexagon: its weight, whether (coarse) or how much (spread) it is uncertain, and all
+    four counts of its events (a map popup says "12 incidents, 40 dead, 3 missing" whatever
+    the weight). Coarse mode: whole numbers. Spread mode: the shares spread down, split the
+    same way as the weight, so ``weight`` always equals the count it names."""
 
     cell: int
     resolution: int
     weight: float
     coarser: bool = False  # coarse mode: the cell is coarser than asked for
     spread: float = 0.0  # spread mode: the part of ``weight`` spread down from coarser cells
+    incidents: float = 0.0
+    dead: float = 0.0
+    missing: float = 0.0
+    dead_and_missing: float = 0.0
+
+    def counts(self) -> dict[str, float]:
+        return {name: getattr(self, name) for name in COUNTS}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +63,7 @@ class HeatmapCell:
             "weight": self.weight,
             "coarser": self.coarser,
             "spread": self.spread,
+            **self.counts(),
         }
 
 
@@ -102,35 +116,37 @@ def heatmap(
         sa.text(query), dict(params, resolution=resolution, limit=max_cells + 2)
     ).all()
     result = HeatmapResult(resolution=resolution, spread=spread, weight=weight)
-    located: list[tuple[int, int, int]] = []
-    column = _COLUMN[weight]
+    located: list[_Located] = []
+    index = _INDEX[weight]
     for row in rows:
-        value = int(row[column])
+        counts = tuple(int(getattr(row, name)) for name in COUNTS)
         if row.cell is None:
-            result.unlocated = value
-            result.unlocated_incidents = int(row.incidents)
+            result.unlocated = counts[index]
+            result.unlocated_incidents = counts[0]
         else:
-            located.append((int(row.cell), int(row.res), value))
-            result.incidents += int(row.incidents)
+            located.append((int(row.cell), int(row.res), counts))
+            result.incidents += counts[0]
     if len(located) > max_cells:
         raise InvalidInput(
             f"the heatmap at resolution {resolution} has more than {max_cells} cells; "
             "pick a coarser resolution or a smaller bbox",
             parameter="resolution",
         )
-    result.total = sum(v for _, _, v in located)
+    result.total = sum(counts[index] for _, _, counts in located)
     if spread:
-        result.cells = _spread(located, resolution, max_cells)
+        result.cells = _spread(located, resolution, max_cells, index)
     else:
         result.cells = [
-            HeatmapCell(cell, res, float(value), coarser=res < resolution)
-            for cell, res, value in located
+            HeatmapCell(cell, res, float(counts[index]), res < resolution, 0.0, *counts)
+            for cell, res, counts in located
         ]
     result.cells.sort(key=lambda c: (c.resolution, c.cell))
     return result
 
 
-_COLUMN = {"incidents": 2, "dead": 3, "missing": 4, "dead_and_missing": 5}  # heatmap.sql
+# A coarse cell from heatmap.sql: (cell, resolution, its counts in COUNTS order).
+_Located = tuple[int, int, tuple[int, ...]]
+_INDEX = {name: n for n, name in enumerate(COUNTS)}
 
 
 def _check(resolution: Any, weight: Any) -> None:
@@ -151,9 +167,10 @@ def _check(resolution: Any, weight: Any) -> None:
 
 
 def _spread(
-    located: list[tuple[int, int, int]], resolution: int, max_cells: int
+    located: list[_Located], resolution: int, max_cells: int, index: int
 ) -> list[HeatmapCell]:
-    """Each coarse cell's weight split evenly over its descendants at ``resolution``.
+    """Each coarse cell's counts split evenly over its descendants at ``resolution``; the
+    weight is the count at ``index``, split the same way.
 
     The size is checked before any child is built: spreading one res-2 cell to res 9 alone
     makes 7**7 = 823,543 cells.
@@ -168,17 +185,26 @@ def _spread(
             f"(limit {max_cells}); pick a coarser resolution, a smaller bbox, or coarse mode",
             parameter="resolution",
         )
-    weights: dict[int, float] = {}
+    totals: dict[int, list[float]] = {}
     smeared: dict[int, float] = {}
-    for (cell, res, value), size in zip(located, sizes, strict=True):
+    for (cell, res, counts), size in zip(located, sizes, strict=True):
         if res == resolution:
-            weights[cell] = weights.get(cell, 0.0) + value
+            _add(totals, cell, counts, 1)
             continue
-        share = value / size
         for child in h3index.children(cell, resolution):
-            weights[child] = weights.get(child, 0.0) + share
-            smeared[child] = smeared.get(child, 0.0) + share
+            _add(totals, child, counts, size)
+            smeared[child] = smeared.get(child, 0.0) + counts[index] / size
     return [
-        HeatmapCell(cell, resolution, weight, False, smeared.get(cell, 0.0))
-        for cell, weight in weights.items()
+        HeatmapCell(cell, resolution, counts[index], False, smeared.get(cell, 0.0), *counts)
+        for cell, counts in totals.items()
     ]
+
+
+def _add(totals: dict[int, list[float]], cell: int, counts: tuple[int, ...], size: int) -> None:
+    """Add one coarse cell's share (its counts / ``size``) to ``cell``'s running counts."""
+    into = totals.get(cell)
+    if into is None:
+        totals[cell] = [c / size for c in counts]
+    else:
+        for n, c in enumerate(counts):
+            into[n] += c / size

@@ -48,8 +48,8 @@ FIELDS: dict[str, dict[str, str]] = {
         "uncertainty_m": "Number", "source_name": "String",
     },
     "hexagons": {
-        "h3": "String", "resolution": "Number", "incidents": "Number",
-        "dead_and_missing": "Number", "coarser": "Boolean",
+        "h3": "String", "resolution": "Number", "incidents": "Number", "dead": "Number",
+        "missing": "Number", "dead_and_missing": "Number", "coarser": "Boolean",
     },
     "corridors": {"slug": "String", "name": "String", "kind": "String", "region": "String"},
     "land_borders": {
@@ -195,7 +195,17 @@ def hexagons_tile(conn: Connection, *, tile: Tile, flt: IncidentFilter) -> bytes
         {**params, **_envelope_params(boxes, "hb"), "resolution": resolution, "limit": 2**62},
     ).mappings()
     cells: dict[str, list[Any]] = {
-        k: [] for k in ("h3", "resolution", "incidents", "dead_and_missing", "coarser", "wkb")
+        k: []
+        for k in (
+            "h3",
+            "resolution",
+            "incidents",
+            "dead",
+            "missing",
+            "dead_and_missing",
+            "coarser",
+            "wkb",
+        )  # fmt: skip
     }
     ids: list[int] = []
     for row in rows:
@@ -203,8 +213,8 @@ def hexagons_tile(conn: Connection, *, tile: Tile, flt: IncidentFilter) -> bytes
         ids.append(cell)
         cells["h3"].append(h3index.to_hex(cell))
         cells["resolution"].append(res)
-        cells["incidents"].append(int(row["incidents"]))
-        cells["dead_and_missing"].append(int(row["dead_and_missing"]))
+        for count in ("incidents", "dead", "missing", "dead_and_missing"):
+            cells[count].append(int(row[count]))
         cells["coarser"].append(res < resolution)
     if not ids:
         return b""

@@ -83,6 +83,24 @@ async def test_values_add_up_to_the_filtered_incidents_at_every_resolution_in_bo
                     assert sum(values) == placed
                 else:
                     assert math.isclose(math.fsum(values), placed, rel_tol=1e-9, abs_tol=1e-9)
+                _check_counts(body, located, mode)
+
+
+def _check_counts(body: dict[str, Any], located: list[dict[str, Any]], mode: str) -> None:
+    """Every cell carries all four counts whatever the weight: they add up to the placed
+    features' own sums (whole numbers in coarse mode), and the count the weight names is the
+    cell's ``value``."""
+    weight = body["weight"]
+    cells = [f["properties"] for f in body["features"]]
+    for count in ("incidents", *WEIGHTS):
+        expected = sum(_weight(f["properties"], count) for f in located)
+        got = [c[count] for c in cells]
+        if mode == "coarse":
+            assert all(isinstance(v, int) for v in got), count
+            assert sum(got) == expected, count
+        else:
+            assert math.isclose(math.fsum(got), expected, rel_tol=1e-9, abs_tol=1e-9), count
+    assert all(c[weight] == c["value"] for c in cells)
 
 
 @pytest.mark.parametrize("res", [0, 3, 5, 7])
@@ -167,7 +185,10 @@ async def test_cells_format_is_the_features_properties_as_bare_rows(
     rows = response.json()
     assert isinstance(rows, list) and rows
     assert rows == [f["properties"] for f in geo["features"]]
-    assert set(rows[0]) == {"h3", "value", "resolution", "coarser", "spread"}
+    assert set(rows[0]) == {
+        "h3", "value", "resolution", "coarser", "spread", "incidents", "dead", "missing",
+        "dead_and_missing",
+    }  # fmt: skip
 
 
 async def test_links_keep_the_filters_and_the_items_link_serves_the_incidents_counted(
@@ -205,6 +226,45 @@ async def test_bad_heatmap_parameters_are_400_problems_saying_what_to_send(
     problem = response.json()
     assert problem["parameter"] == parameter
     assert fragment in problem["detail"]
+
+
+async def test_a_spread_cell_shares_out_every_count_like_its_value(
+    client: httpx.AsyncClient, conn: Connection
+) -> None:
+    """One incident known only to a res-2 hexagon, with 7 dead and 3 missing, spread to res 3:
+    its 7 children (6 under a pentagon) each hold a seventh of every count, all of it spread."""
+    cell = h3index.cell(25.0, 35.0, 2)
+    insert_incident(conn, lon=25.0, lat=35.0, h3_cell=cell, h3_res=2, dead=7, missing=3)
+    body = await _heatmap(
+        client, res="3", weight="missing", mode="spread", datetime="2091-01-01/.."
+    )
+    children = h3index.children(cell, 3)
+    assert {f["id"] for f in body["features"]} == {h3index.to_hex(c) for c in children}
+    n = len(children)
+    for f in body["features"]:
+        props = f["properties"]
+        assert props["value"] == pytest.approx(3 / n) == props["spread"] == props["missing"]
+        assert props["incidents"] == pytest.approx(1 / n)
+        assert props["dead"] == pytest.approx(7 / n)
+        assert props["dead_and_missing"] == pytest.approx(10 / n)
+        assert props["coarser"] is False
+
+
+async def test_a_cells_counts_say_what_its_popup_says(
+    client: httpx.AsyncClient, conn: Connection
+) -> None:
+    """Coarse mode: two incidents in one cell and an unlocated one, whatever the weight, the
+    cell holds 2 incidents, their dead and missing (a missing count left empty adds 0)."""
+    cell = h3index.cell(25.0, 35.0, 9)
+    insert_incident(conn, h3_cell=cell, h3_res=9, dead=12, missing=None)
+    insert_incident(conn, h3_cell=cell, h3_res=9, dead=28, missing=3)
+    insert_incident(conn, lon=None, lat=None, dead=5, missing=1)
+    body = await _heatmap(client, res="4", weight="incidents", datetime="2091-01-01/..")
+    (feature,) = body["features"]
+    props = feature["properties"]
+    assert (props["value"], props["incidents"], props["dead"], props["missing"]) == (2, 2, 40, 3)
+    assert props["dead_and_missing"] == 43
+    assert (body["total"], body["unlocated"]) == (2, 1)
 
 
 async def test_a_spread_too_fine_for_the_places_is_a_400_naming_the_limit(

@@ -35,7 +35,7 @@ async def test_feature_collection_is_valid_geojson_with_all_properties(
         corridor_id=cid, h3_cell=cell, h3_res=9, uncertainty_m=150.0, cause="Drowning",
         location_precision="site", location_source="source",
         location_text="off Lesvos", route_text="Eastern Mediterranean", source_name="UNHCR",
-        date_precision="day", incident_type="split",
+        date_precision="day", incident_type="split", source_url="https://unhcr.example/r/1",
     )  # fmt: skip
     source_id = conn.execute(
         sa.text("SELECT source_id FROM incidents WHERE id = :id"), {"id": ident}
@@ -59,12 +59,12 @@ async def test_feature_collection_is_valid_geojson_with_all_properties(
         "corridor": "zz-test-shape", "h3": h3.int_to_str(cell), "h3_res": 9,
         "precision": "site", "uncertainty_m": 150.0, "location_source": "source",
         "precision_basis": None, "source": "test-api", "source_name": "UNHCR",
-        "route": "Eastern Mediterranean",
+        "source_url": "https://unhcr.example/r/1", "route": "Eastern Mediterranean",
         "review_state": "unreviewed", "review_reasons": [], "incident_type": "split",
         "sources": [{
             "id": str(ident), "source": "test-api", "source_id": source_id,
-            "source_name": "UNHCR", "date": "2091-06-01", "date_precision": "day",
-            "match_score": None, "link": None,
+            "source_name": "UNHCR", "source_url": "https://unhcr.example/r/1",
+            "date": "2091-06-01", "date_precision": "day", "match_score": None, "link": None,
         }],
     }  # fmt: skip
     assert "raw-json-must-not-leak" not in response.text

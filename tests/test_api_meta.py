@@ -38,6 +38,7 @@ ENDPOINTS = {
     "/corridors/{slug}/timeseries",
     "/heatmap",
     "/countries",
+    "/sources",
     "/corridors/{slug}/clusters",
     "/clusters",
     "/stats/global-pattern",
@@ -52,9 +53,10 @@ async def test_landing_links_and_credits(client: httpx.AsyncClient) -> None:
     body = response.json()
     assert body["title"] == "Crossings"
     hrefs = {link["href"].removeprefix("http://testserver") for link in body["links"]}
-    assert {"/docs", "/openapi.json", "/incidents", "/corridors", "/healthz"} <= hrefs
+    assert {"/docs", "/openapi.json", "/incidents", "/corridors", "/sources", "/healthz"} <= hrefs
     for link in body["links"]:
-        if link["href"].endswith(("/incidents", "/corridors", "/healthz", "/openapi.json")):
+        ends = ("/incidents", "/corridors", "/sources", "/healthz", "/openapi.json")
+        if link["href"].endswith(ends):
             assert (await client.get(link["href"])).status_code == 200, link
     names = {credit["name"] for credit in body["credits"]}
     assert {"IOM Missing Migrants Project", "Made with Natural Earth"} <= names
@@ -82,7 +84,7 @@ async def test_openapi_documents_every_endpoint(client: httpx.AsyncClient) -> No
     params = {p["name"] for p in incidents["parameters"]}
     assert params == {
         "bbox", "datetime", "datetime_match", "category", "corridor", "country", "precision",
-        "max_uncertainty_m", "incident_type", "review_state", "limit", "cursor", "f",
+        "max_uncertainty_m", "incident_type", "review_state", "source", "limit", "cursor", "f",
     }  # fmt: skip
     assert "application/geo+json" in incidents["responses"]["200"]["content"]
     assert (await client.get("/docs")).status_code == 200
@@ -121,6 +123,7 @@ SERVED = {
     ),
     ("/heatmap", "200"): ("application/geo+json", "HeatmapCollection"),
     ("/countries", "200"): ("application/json", "CountryList"),
+    ("/sources", "200"): ("application/json", "SourceList"),
     ("/corridors/{slug}/clusters", "200"): ("application/geo+json", "ClusterCollection"),
     ("/clusters", "200"): ("application/geo+json", "ClusterCollection"),
     ("/embed/corridors/{slug}.png", "200"): ("image/png", None),

@@ -22,6 +22,7 @@ from geo.repo.filters import (
     parse_max_uncertainty,
     parse_precisions,
     parse_slug,
+    parse_sources,
 )
 
 
@@ -119,6 +120,17 @@ def test_categories_countries_slugs() -> None:
             parse_slug(bad)
 
 
+def test_sources_are_dataset_ids_once_each_as_written() -> None:
+    assert parse_sources("iom-mmp") == ("iom-mmp",)
+    assert parse_sources(" iom-mmp , ngo_x.2024,iom-mmp,Pima-County ") == (
+        "iom-mmp", "ngo_x.2024", "Pima-County",
+    )  # fmt: skip
+    for bad in ("", ",", "iom mmp", "-x", "iom-mmp;drop", "\u0131om", "a" * 101):
+        with pytest.raises(InvalidInput, match="dataset ids like 'iom-mmp'") as caught:
+            parse_sources(bad)
+        assert caught.value.parameter == "source"
+
+
 def test_precisions_and_max_uncertainty() -> None:
     assert parse_precisions("Exact, site,exact") == ("exact", "site")
     assert parse_precisions("sea_area") == ("sea_area",)
@@ -187,6 +199,10 @@ def test_bbox_value_object_is_hashable() -> None:
         ({"precision": ""}, "precision", "precision must be one or more of"),
         ({"max_uncertainty_m": "ten"}, "max_uncertainty_m", "number of metres"),
         ({"max_uncertainty_m": "-5"}, "max_uncertainty_m", "number of metres"),
+        ({"source": "IOM MMP"}, "source", "dataset ids like 'iom-mmp'"),
+        ({"source": ","}, "source", "dataset ids like 'iom-mmp'"),
+        ({"source": "no-such-dataset"}, "source", "known sources: iom-mmp (see /sources)"),
+        ({"source": "iom-mmp,ngo-x"}, "source", "unknown source 'ngo-x'"),
     ],
 )
 async def test_bad_query_parameters_are_400_problems(
@@ -329,6 +345,7 @@ BAD_VALUES = {
     "max_uncertainty_m": ["ten", "-5"],
     "incident_type": ["single", ""],
     "review_state": ["rejected", "pending", "verified,rejected"],
+    "source": ["", "iom mmp", "-iom", "iom-mmp,<script>", "a" * 101],
     "limit": ["ten", "-1", "0", "1.5", "", "9" * 5_000],
     "cursor": ["garbage!"],
     "id": ["not-a-uuid"],
@@ -371,6 +388,7 @@ def _data_route_cases() -> list[tuple[str, str, str, str]]:
                 "/incidents",
                 "/corridors",
                 "/countries",
+                "/sources",
                 "/heatmap",
                 "/clusters",
                 "/stats",

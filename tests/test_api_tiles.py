@@ -148,6 +148,8 @@ async def test_hexagon_tile_values_equal_the_coarse_heatmap(
         assert set(props) == set(FIELDS["hexagons"])
         cell = cells[h3]  # every hexagon in the tile is a heatmap cell, with its whole value
         assert props["incidents"] == cell.weight
+        # and all its counts, as /heatmap serves them (a popup: "12 incidents, 40 dead, ...")
+        assert {k: props[k] for k in cell.counts()} == cell.counts()
         assert props["resolution"] == cell.resolution
         assert props["coarser"] == cell.coarser == (cell.resolution < resolution)
     # every heatmap cell that reaches into the tile is there

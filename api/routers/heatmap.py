@@ -88,8 +88,9 @@ def format_param(
         Query(
             description=(
                 "`geojson` (default): a FeatureCollection of hexagon polygons with the totals. "
-                "`cells`: a bare JSON array of rows `{h3, value, resolution, coarser, spread}`, "
-                "as deck.gl's H3HexagonLayer and kepler.gl read it."
+                "`cells`: a bare JSON array of rows `{h3, value, resolution, coarser, spread, "
+                "incidents, dead, missing, dead_and_missing}`, as deck.gl's H3HexagonLayer and "
+                "kepler.gl read it."
             ),
             examples=["cells"],
         ),
@@ -101,17 +102,20 @@ def format_param(
 _CELLS_SCHEMA = {"type": "array", "items": HeatmapCellRow.model_json_schema()}
 _EXAMPLE_ROW = {
     "h3": "841ed93ffffffff", "value": 12, "resolution": 4, "coarser": False, "spread": 0,
+    "incidents": 12, "dead": 40, "missing": 3, "dead_and_missing": 43,
 }  # fmt: skip
 
 
 def _row(cell: hm.HeatmapCell, spread: bool) -> dict[str, Any]:
-    value = cell.weight if spread else int(cell.weight)  # whole numbers stay whole
+    # whole numbers stay whole in coarse mode; spread shares are fractions
+    counts = cell.counts() if spread else {k: int(v) for k, v in cell.counts().items()}
     return {
         "h3": h3index.to_hex(cell.cell),
-        "value": value,
+        "value": cell.weight if spread else int(cell.weight),
         "resolution": cell.resolution,
         "coarser": cell.coarser,
         "spread": cell.spread,
+        **counts,
     }
 
 
@@ -130,7 +134,10 @@ def _json(body: Any, media_type: str) -> Response:
         "The values add up to `total`, and `total + unlocated` equals what `/incidents` gives "
         "for the same filters (its `numberMatched` for `weight=incidents`, the sum of its "
         "`dead`/`missing`/`dead_and_missing` otherwise), at every resolution and in both "
-        "modes (spread values are fractions, equal up to floating-point rounding). An incident "
+        "modes (spread values are fractions, equal up to floating-point rounding). Every cell "
+        "also carries all four counts (`incidents`, `dead`, `missing`, `dead_and_missing`, "
+        "whatever the weight; shared out like `value` in spread mode), which add up the same "
+        'way, for popups such as "12 incidents, 40 dead, 3 missing". An incident '
         "is never drawn more precisely than its place is known: see `mode`. Hexagons are "
         "drawn coarsest first; a hexagon over the 180° meridian is a MultiPolygon cut there, "
         "so Pacific cells draw correctly. A result of more than 100,000 hexagons is a 400 "

@@ -24,7 +24,7 @@ _PROPERTIES = (
     "injured", "pushed_back", "women", "men", "children", "cause", "location", "country",
     "sea_area", "border", "border_distance_km", "coast_distance_km", "corridor",
     "precision", "uncertainty_m", "h3_res", "location_source", "precision_basis", "source",
-    "source_name", "route", "review_state", "review_reasons", "incident_type",
+    "source_name", "source_url", "route", "review_state", "review_reasons", "incident_type",
 )  # fmt: skip
 
 

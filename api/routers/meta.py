@@ -55,6 +55,7 @@ def landing(request: Request) -> Landing:
             route_link(request, "list_corridors", "data", JSON, "Corridors"),
             route_link(request, "ogc_landing", "data", JSON, "OGC API – Features (QGIS, GDAL)"),
             route_link(request, "list_countries", "data", JSON, "Countries and their codes"),
+            route_link(request, "list_sources", "data", JSON, "Datasets, their credits and totals"),
             route_link(request, "healthz", "status", JSON, "Service health"),
         ],
         credits=CREDITS,

@@ -29,6 +29,9 @@ NEVER_PUBLIC_STATE = "rejected"
 
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _ISO3 = re.compile(r"^[A-Z0-9]{3}$")
+# A dataset id (incidents.source) as importers name them: csv mappings allow lowercase letters,
+# digits, '.', '_' and '-' (geo.importers.csvmap); a GeoJSON file's stem may add capitals.
+_SOURCE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", re.ASCII)
 # Plain ASCII decimals: float() alone also takes "1_0" (10) and non-ASCII digits.
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 # A page size; twelve digits is beyond any maximum, and int() refuses over 4300 digits anyway.
@@ -251,6 +254,21 @@ def parse_slug(text: str, *, parameter: str = "corridor") -> str:
             parameter=parameter,
         )
     return text
+
+
+def parse_sources(text: str) -> tuple[str, ...]:
+    """One dataset id or a comma-separated list (``source=iom-mmp,ngo-x``), each once; ids are
+    case-sensitive, as stored. Whether an id exists is checked against the data
+    (``geo.repo.incidents.check_sources``)."""
+    values = tuple(dict.fromkeys(v.strip() for v in text.split(",") if v.strip()))
+    bad = [v for v in values if not _SOURCE_ID.fullmatch(v)]
+    if not values or bad:
+        raise InvalidInput(
+            "source must be one or more dataset ids like 'iom-mmp' (letters, digits, '.', '_', "
+            f"'-'; comma-separated; see /sources for every id); got {shown(text)}",
+            parameter="source",
+        )
+    return values
 
 
 def parse_country(text: str) -> str:

@@ -6,6 +6,7 @@ SQL file, not in a caller), so no endpoint can forget it.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -36,6 +37,7 @@ class IncidentFilter:
     max_uncertainty_m: float | None = None  # located records known at least this well
     incident_types: Sequence[str] = ()  # incident, cumulative, split
     review_states: Sequence[str] = ()  # unreviewed, verified, flagged (rejected is never public)
+    sources: Sequence[str] = ()  # dataset ids (incidents.source): events any of them reports
 
 
 @dataclass
@@ -85,7 +87,19 @@ def filter_sql(flt: IncidentFilter, *, corridor_id: int | None) -> tuple[str, di
     if flt.review_states:
         clauses.append("i.review_state = ANY(:review_states)")
         params["review_states"] = list(flt.review_states)
+    if flt.sources:
+        # an event matches when any of its public records comes from one of the sources (the
+        # preferred record's own source, or a linked record's): the same rule /sources counts by
+        clauses.append(_source_filter())
+        params["sources"] = list(flt.sources)
     return "".join(f"\n  AND {c}" for c in clauses), params
+
+
+def _source_filter() -> str:
+    """The predicate of ``repo_source_filter.sql`` without its comment lines (it is appended
+    after ``AND`` inside other queries)."""
+    text = load_sql("geo", "repo_source_filter.sql")
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
 
 
 # An event's interval (event_date .. event_end, migration 0017) is at most a year long, so an
@@ -152,13 +166,34 @@ def country_code(conn: Connection, code: str) -> str:
     return str(found)
 
 
+def check_sources(conn: Connection, sources: Sequence[str]) -> None:
+    """An id no public record carries is the caller's mistake (a typo would otherwise be an
+    empty map that looks like "no deaths"): a 400 naming the known ids and ``/sources``.
+    Private-only datasets count as unknown, so the answer reveals nothing about them."""
+    if not sources:
+        return
+    params = {"sources": list(sources)}
+    unknown = conn.execute(sql("geo", "repo_unknown_sources.sql"), params).scalars().all()
+    if unknown:
+        known = conn.execute(sql("geo", "repo_source_ids.sql")).scalars().all()
+        hint = ", ".join(known) if known else "none loaded"
+        names = ", ".join(shown(s) for s in unknown)
+        plural = "s" if len(unknown) > 1 else ""
+        raise InvalidInput(
+            f"unknown source{plural} {names}; known sources: {hint} (see /sources)",
+            parameter="source",
+        )
+
+
 def where_sql(conn: Connection, flt: IncidentFilter) -> tuple[str, dict[str, Any]]:
-    """``filter_sql`` after resolving the corridor slug (400 with the known slugs if unknown)
-    and the country code (ISO or Natural Earth; 400 pointing to /countries if unknown).
+    """``filter_sql`` after resolving the corridor slug (400 with the known slugs if unknown),
+    the country code (ISO or Natural Earth; 400 pointing to /countries if unknown) and checking
+    the source ids (400 pointing to /sources if unknown).
 
     The entry point for any query over public incidents (lists, counts, later heatmaps).
     """
     cid = corridor_id(conn, flt.corridor) if flt.corridor is not None else None
+    check_sources(conn, flt.sources)
     if flt.country is not None:
         flt = replace(flt, country=country_code(conn, flt.country))
     return filter_sql(flt, corridor_id=cid)
@@ -265,10 +300,28 @@ def get_incident(conn: Connection, *, id: uuid.UUID) -> Row:
 
 
 def complete_rows(conn: Connection, rows: Sequence[Row]) -> list[Row]:
-    """What every served incident carries beyond its row: its event's ``sources`` and its
-    public ``review_reasons`` (one query each per page). Every reader of incidents for the
-    public (pages, single features, exports) goes through here."""
+    """What every served incident carries beyond its row: its event's ``sources``, its
+    public ``review_reasons`` (one query each per page) and a ``source_url`` that is safe to
+    link. Every reader of incidents for the public (pages, single features, exports) goes
+    through here."""
+    rows = [dict(r, source_url=public_url(r["source_url"])) for r in rows]
     return attach_review_reasons(conn, attach_sources(conn, rows))
+
+
+# One absolute http(s) URL with a host and no whitespace, quotes, angle brackets or controls.
+_UNSAFE = r"\s\x00-\x1f\x7f-\x9f\"'<>\\`"
+_PUBLIC_URL = re.compile(rf"https?://[^{_UNSAFE}/?#][^{_UNSAFE}]*", re.IGNORECASE)
+
+
+def public_url(text: str | None) -> str | None:
+    """A source's link as it may be served (maps put it in ``<a href>``): one absolute
+    ``http``/``https`` URL, surrounding spaces trimmed; anything else (``javascript:``,
+    ``data:``, a relative path, several URLs in one field, free text) is None. Imports keep the
+    source's text as it was; this is decided when it is served."""
+    if text is None:
+        return None
+    value = text.strip()
+    return value if _PUBLIC_URL.fullmatch(value) else None
 
 
 def attach_review_reasons(conn: Connection, rows: list[Row]) -> list[Row]:
@@ -308,6 +361,7 @@ def _source(m: Any, score: float | None, link: str | None) -> dict[str, Any]:
         "source": m["source"],
         "source_id": m["source_id"],
         "source_name": m["source_name"],
+        "source_url": public_url(m["source_url"]),
         "date": m["event_date"].isoformat() if m["event_date"] else None,
         "date_precision": m["date_precision"],
         "match_score": None if score is None else round(float(score), 3),

@@ -6,6 +6,7 @@ SELECT
     m.source,
     m.source_id,
     m.source_name,
+    m.source_url,
     m.event_date,
     m.date_precision,
     m.event_score,

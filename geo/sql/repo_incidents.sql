@@ -35,6 +35,7 @@ SELECT
     i.precision_basis,
     i.source,
     i.source_name,
+    i.source_url,           -- served only when http(s): geo.repo.incidents.public_url
     i.route_text            AS route,
     i.review_state,
     i.quality_flags,        -- worded by geo.quality.words.review_reasons, never served as is

@@ -4,9 +4,10 @@
 WITH cells AS (
     SELECT *
     FROM unnest(CAST(:h3 AS text[]), CAST(:resolution AS integer[]),
-                CAST(:incidents AS integer[]), CAST(:dead_and_missing AS integer[]),
+                CAST(:incidents AS integer[]), CAST(:dead AS integer[]),
+                CAST(:missing AS integer[]), CAST(:dead_and_missing AS integer[]),
                 CAST(:coarser AS boolean[]), CAST(:wkb AS bytea[]))
-         AS t(h3, resolution, incidents, dead_and_missing, coarser, wkb)
+         AS t(h3, resolution, incidents, dead, missing, dead_and_missing, coarser, wkb)
 ), features AS (
     SELECT
         ST_AsMVTGeom(ST_Transform(ST_GeomFromWKB(c.wkb, 4326), 3857),
@@ -14,6 +15,8 @@ WITH cells AS (
         c.h3,
         c.resolution,
         c.incidents,
+        c.dead,
+        c.missing,
         c.dead_and_missing,
         c.coarser
     FROM cells AS c
