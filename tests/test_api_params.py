@@ -369,6 +369,7 @@ BAD_VALUES = {
     "width": ["199", "2401", "wide", "", "640.5"],
     "height": ["149", "2401", "tall"],
     "theme": ["sepia"],
+    "lang": ["de", "english"],
 }
 GOOD_PATH = {
     "id": str(uuid.uuid4()), "slug": "central-mediterranean",

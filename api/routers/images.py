@@ -13,11 +13,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import WithJsonSchema
 
-from api.deps import CategoriesDep, Conn, IntervalDep, SlugDep, query_parameters
+from api.deps import (
+    CategoriesDep,
+    Conn,
+    IntervalDep,
+    SlugDep,
+    ThemeDep,
+    query_parameters,
+)
 from api.errors import DATA_ERRORS, not_found
-from geo.repo.filters import parse_choice, parse_int_between
+from geo.repo.filters import parse_int_between
 from geo.repo.incidents import IncidentFilter
-from maps import palette
 from maps import static_image as img
 
 router = APIRouter(tags=["embeds"], dependencies=[Depends(query_parameters)])
@@ -64,19 +70,8 @@ def height_param(
     return parse_int_between(height, img.MIN_HEIGHT, img.MAX_HEIGHT, parameter="height", hint=" px")
 
 
-def theme_param(
-    theme: Annotated[
-        str | None,
-        WithJsonSchema({"type": "string", "enum": list(palette.THEMES), "default": "light"}),
-        Query(description="`light` (default) or `dark`: same data colours, other background."),
-    ] = None,
-) -> str:
-    return parse_choice(theme, palette.THEMES, parameter="theme") if theme is not None else "light"
-
-
 WidthDep = Annotated[int, Depends(width_param)]
 HeightDep = Annotated[int, Depends(height_param)]
-ThemeDep = Annotated[str, Depends(theme_param)]
 
 _DESCRIPTION = (
     "A static map of one corridor, drawn on the server with no tile server or other network "
