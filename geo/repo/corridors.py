@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,11 +42,29 @@ def get_corridor(conn: Connection, *, slug: str, interval: DateInterval | None =
     return rows[0]
 
 
-def corridor_geometry(conn: Connection, *, slug: str) -> tuple[dict[str, Any], list[float]]:
-    """The outline as a GeoJSON geometry dict and its ``[minx, miny, maxx, maxy]``."""
+@dataclass(frozen=True)
+class CorridorOutline:
+    name: str
+    geometry: dict[str, Any]  # GeoJSON
+    bbox: list[float]  # minx, miny, maxx, maxy
+
+
+def corridor_outline(conn: Connection, *, slug: str) -> CorridorOutline:
+    """The outline, its box and the corridor's name: what a map of it needs, without the
+    totals ``get_corridor`` computes over every incident."""
     row = conn.execute(sa.text(load_sql("geo", "repo_corridor_geometry.sql")), {"slug": slug})
     found = row.first()
     if found is None:
         raise NotFound(f"no corridor with slug {shown(slug)}; see /corridors for the list")
     m = found._mapping
-    return json.loads(m["geometry"]), [m["minx"], m["miny"], m["maxx"], m["maxy"]]
+    return CorridorOutline(
+        name=m["name"],
+        geometry=json.loads(m["geometry"]),
+        bbox=[m["minx"], m["miny"], m["maxx"], m["maxy"]],
+    )
+
+
+def corridor_geometry(conn: Connection, *, slug: str) -> tuple[dict[str, Any], list[float]]:
+    """The outline as a GeoJSON geometry dict and its ``[minx, miny, maxx, maxy]``."""
+    outline = corridor_outline(conn, slug=slug)
+    return outline.geometry, outline.bbox

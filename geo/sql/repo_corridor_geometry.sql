@@ -1,5 +1,6 @@
--- One corridor's outline as GeoJSON text (6 decimals ≈ 0.1 m) and its bounding box.
+-- One corridor's outline as GeoJSON text (6 decimals ≈ 0.1 m), its bounding box and its name.
 SELECT
+    c.name                   AS name,
     ST_AsGeoJSON(c.geom, 6)  AS geometry,
     ST_XMin(c.geom)          AS minx,
     ST_YMin(c.geom)          AS miny,
