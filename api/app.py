@@ -23,7 +23,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.caching import DataCacheMiddleware, ResponseCache
 from api.errors import RequestContextMiddleware, add_exception_handlers
-from api.routers import clusters, corridors, countries, heatmap, incidents, meta, ogc, stats, tiles
+from api.routers import (
+    clusters,
+    corridor_pages,
+    corridors,
+    countries,
+    heatmap,
+    incidents,
+    meta,
+    oembed,
+    ogc,
+    stats,
+    tiles,
+)
 from api.settings import Settings
 from geo.db import create_engine
 from maps.assets import STATIC_DIR
@@ -101,6 +113,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for module in (meta, incidents, corridors, countries, heatmap, clusters, stats, tiles, ogc):
         app.include_router(module.router)
+    for page in (corridor_pages, oembed):  # HTML pages and their oEmbed
+        app.include_router(page.router)
     app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
     _local_swagger_ui(app)
     _openapi_as_served(app, settings)

@@ -173,6 +173,13 @@ _REMOTE = re.compile(
     r"""<(?:script[^>]*\bsrc|link[^>]*\bhref)\s*=\s*["']?((?:[a-z][a-z0-9+.-]*:)?//[^"'\s>]+)""",
     re.IGNORECASE,
 )
+# <link>s that only name another document (canonical URL, oEmbed discovery, a JSON variant):
+# the browser loads nothing for them, and they must be absolute. "alternate stylesheet" loads.
+_NAMING_LINK = re.compile(
+    r"""<link\b(?=[^>]*\brel\s*=\s*(?:"\s*(?:canonical|alternate)\s*"|'\s*(?:canonical|"""
+    r"""alternate)\s*'|(?:canonical|alternate)(?=[\s/>])))[^>]*>""",
+    re.IGNORECASE,
+)
 
 
 class RemoteAssetError(RuntimeError):
@@ -181,7 +188,7 @@ class RemoteAssetError(RuntimeError):
 
 def assert_offline(html: str) -> str:
     """``html`` unchanged, or ``RemoteAssetError`` naming the first remote script/stylesheet."""
-    found = _REMOTE.search(html)
+    found = _REMOTE.search(_NAMING_LINK.sub("", html))
     if found:
         raise RemoteAssetError(f"page would load {found.group(1)} from the network")
     return html
