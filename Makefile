@@ -11,7 +11,7 @@ export DATABASE_URL
 
 SAMPLES := data/sample/mmp_export_2014_2017.csv data/sample/mmp_current_layout_2014.csv
 
-.PHONY: run setup venv assets postgres gdal migrate boundaries sample test lint typecheck pytest bench clean
+.PHONY: run setup venv assets postgres gdal chromium migrate boundaries sample test lint typecheck pytest screenshots bench clean
 
 run: setup
 	$(BIN)/crossings serve --host $(HOST) --port $(PORT)
@@ -38,6 +38,10 @@ postgres:
 gdal:
 	bash .ci/ensure-gdal
 
+# Debian's chromium: the map pages are tested in a real headless browser (Playwright drives it).
+chromium:
+	bash .ci/ensure-chromium
+
 migrate: venv postgres
 	$(BIN)/crossings db upgrade
 
@@ -60,8 +64,12 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-pytest: venv assets postgres gdal
+pytest: venv assets postgres gdal chromium
 	$(BIN)/pytest -q
+
+# The browser tests again, writing their screenshots to docs/img/ (never done by `make test`).
+screenshots: venv assets postgres chromium
+	CROSSINGS_SCREENSHOTS=1 $(BIN)/pytest -q -m browser
 
 test: lint typecheck pytest
 

@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_OLD = ROOT / "data" / "sample" / "mmp_export_2014_2017.csv"
 SAMPLE_CURRENT = ROOT / "data" / "sample" / "mmp_current_layout_2014.csv"
 IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+# live_server, browser, page, committed_incidents, screenshot: the browser harness
+pytest_plugins = ["tests.browser"]
 
 
 def _server_url() -> str:
