@@ -393,15 +393,16 @@ def _lat(merc_y: float) -> float:
     return math.degrees(2 * math.atan(math.exp(math.radians(merc_y))) - math.pi / 2)
 
 
-def _basemap_box(bbox: list[float], pad: float = 0.12) -> basemap.Box:
+def _basemap_box(bbox: list[float], slack: float = 1.3) -> basemap.Box:
     """The area the basemap must cover: the map fits the corridor into a frame from 1:1
     (phones) to 2.2:1 (desktops), so it shows up to that much more than the corridor across
-    or down (in Web Mercator); beyond the box the map would show sea where land is."""
+    or down (in Web Mercator), and up to ``slack`` times more as it snaps to a quarter zoom
+    level; beyond the box the map would show sea where land is."""
     minx, miny, maxx, maxy = bbox
     y0, y1 = _merc_y(miny), _merc_y(maxy)
     width, height = maxx - minx, y1 - y0
-    half_w = max(width, 2.2 * height) * (0.5 + pad) + 0.5
-    half_h = max(height, width) * (0.5 + pad) + 0.5
+    half_w = max(width, 2.2 * height) * slack / 2 + 1.0
+    half_h = max(height, width) * slack / 2 + 1.0
     cx, cy = (minx + maxx) / 2, (y0 + y1) / 2
     return (
         max(-180.0, cx - half_w),
@@ -431,6 +432,7 @@ def _map(
         height="100%",
         prefer_canvas=False,
         scroll_wheel_zoom=False,
+        zoom_snap=0.25,
     )
     countries = basemap.countries_geojson(
         conn, box=box, tolerance_deg=basemap.tolerance_for(box, MAP_WIDTH_PX)
@@ -517,6 +519,18 @@ def _map(
             tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=True),
         ).add_to(fmap)
 
+    for c in found.clusters[:MAX_CLUSTERS_LISTED]:  # numbered as in the list beside the map
+        folium.Marker(
+            location=[c.centroid[1], c.centroid[0]],
+            icon=folium.DivIcon(
+                html=f'<span class="cx-pin">{int(c.rank)}</span>',
+                icon_size=(20, 20),
+                icon_anchor=(10, 10),
+                class_name="cx-pin-icon",
+            ),
+            tooltip=f"Cluster {c.rank}: {c.tally.incidents:,} incidents",
+            keyboard=False,
+        ).add_to(fmap)
     fmap.fit_bounds([[bbox[1], bbox[0]], [bbox[3], bbox[2]]], padding=(12, 12))
     LocalFullscreen(assets=assets, position="topleft").add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)

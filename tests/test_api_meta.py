@@ -41,6 +41,8 @@ ENDPOINTS = {
     "/corridors/{slug}/clusters",
     "/clusters",
     "/stats/global-pattern",
+    "/corridors/{slug}/map",
+    "/oembed",
 }
 
 
@@ -121,6 +123,8 @@ SERVED = {
     ("/countries", "200"): ("application/json", "CountryList"),
     ("/corridors/{slug}/clusters", "200"): ("application/geo+json", "ClusterCollection"),
     ("/clusters", "200"): ("application/geo+json", "ClusterCollection"),
+    ("/corridors/{slug}/map", "200"): ("text/html", None),
+    ("/oembed", "200"): ("application/json", "OEmbed"),
 }
 # Responses served in a second form too (media type -> JSON Schema type): files with a plain
 # string schema, and ?format=cells; and answers without a body.

@@ -84,13 +84,13 @@ def oembed_params(
 ) -> tuple[domain.Target, int | None, int | None]:
     if format is not None and format not in ("json", "xml"):
         raise InvalidInput(f"format must be json; got {shown(format)}", parameter="format")
+    width, height = _size(maxwidth, "maxwidth"), _size(maxheight, "maxheight")
     if url is None or not url.strip():
         raise InvalidInput(
             "url is required: the corridor map to embed, e.g. "
             "url=http://host/corridors/central-mediterranean/map",
             parameter="url",
         )
-    width, height = _size(maxwidth, "maxwidth"), _size(maxheight, "maxheight")
     target = domain.parse_target(url, base=str(request.base_url))
     if format == "xml":
         # the spec's answer for a format the provider does not serve
