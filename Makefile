@@ -56,6 +56,7 @@ boundaries: migrate
 sample: boundaries
 	for f in $(SAMPLES); do $(BIN)/crossings import mmp "$$f" || exit 1; done
 	$(BIN)/crossings quality precision --only-unset
+	$(BIN)/crossings db analyze
 
 lint: venv
 	$(BIN)/ruff check geo api maps boundaries tests bench

@@ -28,6 +28,7 @@ from api.routers import (
     corridor_pages,
     corridors,
     countries,
+    embeds,
     heatmap,
     incidents,
     meta,
@@ -111,7 +112,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=["X-Request-ID"],
     )
-    for module in (meta, incidents, corridors, countries, heatmap, clusters, stats, tiles, ogc):
+    for module in (
+        meta, incidents, corridors, countries, heatmap, clusters, stats, tiles, ogc, embeds
+    ):  # fmt: skip
         app.include_router(module.router)
     for page in (corridor_pages, oembed):  # HTML pages and their oEmbed
         app.include_router(page.router)

@@ -73,6 +73,17 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
     click.echo(f"database at {revision}")
 
 
+@db.command("analyze")
+@click.pass_context
+def db_analyze(ctx: click.Context) -> None:
+    """Refresh the planner's statistics of the incidents (imports and dedupe do it too)."""
+    import sqlalchemy as sa
+
+    with _engine(ctx).begin() as conn:
+        conn.execute(sa.text("ANALYZE incidents"))
+    click.echo("statistics refreshed")
+
+
 @main.group()
 def boundaries() -> None:
     """Reference layers: countries, land borders, coastline, sea routes, corridors."""
@@ -395,6 +406,71 @@ def assets_fetch(force: bool) -> None:
         click.echo(f"assets: installed {', '.join(fetched)} into {VENDOR_DIR}")
     else:
         click.echo("assets: up to date")
+
+
+@main.group()
+def export() -> None:
+    """Static files for hosting without a Crossings server."""
+
+
+def _csv_option(value: str | None, allowed: tuple[str, ...], name: str) -> tuple[str, ...]:
+    if value is None:
+        return allowed
+    chosen = tuple(v.strip() for v in value.split(",") if v.strip())
+    unknown = [v for v in chosen if v not in allowed]
+    if unknown or not chosen:
+        raise click.BadParameter(f"use one or more of {', '.join(allowed)}", param_hint=name)
+    return chosen
+
+
+@export.command("embeds")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--lang", default=None, help="Languages, comma-separated (default: en,fr,es,ar).")
+@click.option("--theme", default=None, help="Themes, comma-separated (default: light,dark).")
+@click.option("--corridor", "slugs", multiple=True, help="Only this corridor (repeat).")
+@click.option("--datetime", "period", default=None, help="Period, as the API's datetime.")
+@click.option("--category", default=None, help="Categories, comma-separated, as the API's.")
+@click.option("--base-url", default=None, help="Public Crossings server to link the full map to.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def export_embeds_command(
+    ctx: click.Context,
+    out_dir: Path,
+    lang: str | None,
+    theme: str | None,
+    slugs: tuple[str, ...],
+    period: str | None,
+    category: str | None,
+    base_url: str | None,
+    as_json: bool,
+) -> None:
+    """Every corridor's embed (HTML with its assets, PNG and SVG) as static files in OUT_DIR."""
+    from geo.errors import CrossingsError
+    from geo.repo.filters import parse_categories, parse_datetime
+    from geo.repo.incidents import IncidentFilter
+    from maps.export import clear_export, export_embeds
+    from maps.i18n import LANGUAGES
+    from maps.palette import THEMES
+
+    langs = _csv_option(lang, LANGUAGES, "--lang")
+    themes = _csv_option(theme, THEMES, "--theme")
+    if base_url is not None and not base_url.startswith(("https://", "http://")):
+        raise click.BadParameter("an http(s) URL, e.g. https://crossings.example.org",
+                                 param_hint="--base-url")  # fmt: skip
+    try:
+        flt = IncidentFilter(
+            interval=parse_datetime(period) if period else None,
+            categories=parse_categories(category) if category else (),
+        )
+        with _engine(ctx).connect() as conn:
+            clear_export(out_dir)
+            report = export_embeds(
+                conn, out_dir, flt=flt, langs=langs, themes=themes, base_url=base_url,
+                slugs=slugs,
+            )  # fmt: skip
+    except CrossingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _emit(report, as_json)
 
 
 if __name__ == "__main__":

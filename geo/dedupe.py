@@ -678,6 +678,9 @@ def dedupe_events(
         conn.execute(sql("geo", "dedupe_reset.sql"), {"sources": scope})
         if writes:
             conn.execute(sql("geo", "dedupe_apply.sql"), {"members": json.dumps(writes)})
+        # Event ranks decide which record counts (public_event.sql); the planner must know them
+        # (autovacuum may be off, or not have run yet).
+        conn.execute(sa.text("ANALYZE incidents"))
     report.seconds = time.perf_counter() - started
     return report
 

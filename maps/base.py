@@ -168,18 +168,28 @@ TEMPLATES = jinja2.Environment(
 )
 TEMPLATES.filters["script_json"] = script_json
 
-# <script src=...> and <link ... href=...> (stylesheets, icons) that leave the page's own host.
-_REMOTE = re.compile(
-    r"""<(?:script[^>]*\bsrc|link[^>]*\bhref)\s*=\s*["']?((?:[a-z][a-z0-9+.-]*:)?//[^"'\s>]+)""",
-    re.IGNORECASE,
-)
-# <link>s that only name another document (canonical URL, oEmbed discovery, a JSON variant):
-# the browser loads nothing for them, and they must be absolute. "alternate stylesheet" loads.
-_NAMING_LINK = re.compile(
-    r"""<link\b(?=[^>]*\brel\s*=\s*(?:"\s*(?:canonical|alternate)\s*"|'\s*(?:canonical|"""
-    r"""alternate)\s*'|(?:canonical|alternate)(?=[\s/>])))[^>]*>""",
-    re.IGNORECASE,
-)
+# Tags whose URL the browser fetches as the page loads: scripts, images, frames, and links that
+# are stylesheets, icons or preloads (a canonical or alternate link is only an address).
+_TAG = re.compile(r"<(script|img|iframe|source|link)\b([^>]*)>", re.IGNORECASE)
+_ATTR = re.compile(r"""\b(src|href|rel)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
+_FETCHED_RELS = {"stylesheet", "icon", "preload", "modulepreload", "prefetch", "manifest"}
+_REMOTE_URL = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
+
+
+def _remote_fetches(html: str) -> list[str]:
+    found = []
+    for tag in _TAG.finditer(html):
+        attrs = {m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None)
+                 for m in _ATTR.finditer(tag.group(2))}  # fmt: skip
+        if tag.group(1).lower() == "link":
+            if not _FETCHED_RELS & set(attrs.get("rel", "").lower().split()):
+                continue
+            url = attrs.get("href", "")
+        else:
+            url = attrs.get("src", "")
+        if _REMOTE_URL.match(url):
+            found.append(url)
+    return found
 
 
 class RemoteAssetError(RuntimeError):
@@ -188,9 +198,9 @@ class RemoteAssetError(RuntimeError):
 
 def assert_offline(html: str) -> str:
     """``html`` unchanged, or ``RemoteAssetError`` naming the first remote script/stylesheet."""
-    found = _REMOTE.search(_NAMING_LINK.sub("", html))
+    found = _remote_fetches(html)
     if found:
-        raise RemoteAssetError(f"page would load {found.group(1)} from the network")
+        raise RemoteAssetError(f"page would load {found[0]} from the network")
     return html
 
 

@@ -56,7 +56,10 @@ SCREENSHOT_DIR = ROOT / "docs" / "img"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 # Requests that escape the route handler (service workers, WebSockets) go to this proxy, which
 # refuses them; loopback addresses bypass it. Port 9 (discard) has no listener here.
-_NO_PROXY = {"server": "http://127.0.0.1:9", "bypass": "<-loopback>,127.0.0.1,localhost,[::1]"}
+_REFUSING_PROXY = {
+    "server": "http://127.0.0.1:9",
+    "bypass": "<-loopback>,127.0.0.1,localhost,[::1]",
+}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -200,7 +203,7 @@ def browser() -> Iterator[Browser]:
         _playwright_loop = asyncio._get_running_loop()
         try:
             instance = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=chromium_args(), proxy=_NO_PROXY
+                executable_path=CHROMIUM, headless=True, args=chromium_args(), proxy=_REFUSING_PROXY
             )
         except Error as exc:
             pytest.fail(f"Playwright could not start {CHROMIUM}: {exc}", pytrace=False)

@@ -146,11 +146,17 @@ def test_committed_incidents_are_served_while_inside_and_gone_after(
     total = _matched(live_server)
     assert total > 0 and _matched(live_server, bbox=LESBOS, datetime=DAY) == 0
     xss = '<img src=x onerror="alert(1)">Lesbos </script>'
-    features = [incident_feature("XSS-1", 26.4, 39.2, event_date=DAY, dead=3, location_text=xss)]
+    central_med = _matched(live_server, corridor="central-mediterranean")
+    features = [
+        incident_feature("XSS-1", 26.4, 39.2, event_date=DAY, dead=3, location_text=xss),
+        incident_feature("XSS-2", 13.0, 34.5, event_date=DAY, missing=5, cause=xss),
+    ]
     with committed_incidents(features, source="test-xss") as report:
-        assert report.inserted == 1
-        assert _matched(live_server) == total + 1
+        assert report.inserted == 2
+        assert _matched(live_server) == total + 2
         assert _matched(live_server, bbox=LESBOS, datetime=DAY) == 1
+        # enriched as any import is: the point off Libya counts in its corridor
+        assert _matched(live_server, corridor="central-mediterranean") == central_med + 1
         # the browser sees it too, as JSON text (nothing ran)
         response = page.goto(f"{live_server}/incidents?bbox={LESBOS}&datetime={DAY}")
         assert response is not None and response.status == 200
@@ -158,7 +164,8 @@ def test_committed_incidents_are_served_while_inside_and_gone_after(
         assert body["features"][0]["properties"]["location"] == xss
         assert body["features"][0]["properties"]["dead"] == 3
     assert _matched(live_server, bbox=LESBOS, datetime=DAY) == 0
-    assert _matched(live_server) == total  # the sample's exact total again
+    assert _matched(live_server) == total  # the sample's exact totals again
+    assert _matched(live_server, corridor="central-mediterranean") == central_med
     assert_clean(watch)
 
 

@@ -60,6 +60,9 @@ def test_exported_pages_use_the_given_asset_path() -> None:
         '<script src="https://cdn.example.org/x.js"></script>',
         "<script src='//cdn.example.org/x.js'></script>",
         '<link rel="stylesheet" href="http://cdn.example.org/x.css"/>',
+        '<link href="https://cdn.example.org/x.css" rel="preload" as="style">',
+        '<img src="https://cdn.example.org/tile.png" alt="">',
+        "<iframe src=https://cdn.example.org/frame></iframe>",
     ],
 )
 def test_a_remote_script_or_stylesheet_is_refused(tag: str) -> None:
@@ -68,7 +71,12 @@ def test_a_remote_script_or_stylesheet_is_refused(tag: str) -> None:
 
 
 def test_links_in_text_are_not_assets() -> None:
-    html = '<a href="https://missingmigrants.iom.int/">IOM</a><img src="/static/x.png">'
+    html = (
+        '<a href="https://missingmigrants.iom.int/">IOM</a><img src="/static/x.png">'
+        '<link rel="canonical" href="https://crossings.example/embed/corridors/darien">'
+        '<link rel="alternate" type="application/json+oembed" href="https://x.example/oembed">'
+        '<meta property="og:image" content="https://crossings.example/x.png">'
+    )
     assert assert_offline(html) == html
 
 

@@ -194,6 +194,7 @@ def _with_engine(
             try:
                 _work(conn, report, plan, path, encoding)
                 conn.commit()
+                _refresh_statistics(conn)
                 return
             except Exception as exc:  # noqa: BLE001 - every failure is recorded, then reported
                 error = exc
@@ -204,6 +205,14 @@ def _with_engine(
             _record_failure(report, error, lambda: engine.begin())
         finally:
             _release(conn, report.run_id)
+
+
+def _refresh_statistics(conn: Connection) -> None:
+    """Fresh planner statistics after a committed import: with stale ones (autovacuum off, or
+    not yet run) PostgreSQL plans the public-event anti-join for a near-empty table, and a
+    corridor's totals took 5 s instead of 20 ms on the 4,000-row sample."""
+    conn.execute(sa.text("ANALYZE incidents"))
+    conn.commit()
 
 
 def _with_connection(

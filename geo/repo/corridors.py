@@ -68,3 +68,9 @@ def corridor_geometry(conn: Connection, *, slug: str) -> tuple[dict[str, Any], l
     """The outline as a GeoJSON geometry dict and its ``[minx, miny, maxx, maxy]``."""
     outline = corridor_outline(conn, slug=slug)
     return outline.geometry, outline.bbox
+
+
+def corridor_names(conn: Connection) -> dict[str, str]:
+    """Slug -> name of every corridor, in slug order (no incident is read)."""
+    rows = conn.execute(sa.text(load_sql("geo", "repo_corridor_slugs.sql")))
+    return {r.slug: r.name for r in rows}

@@ -1,0 +1,113 @@
+"""``/embed/corridors/{slug}``: the corridor map a newsroom puts in an ``<iframe>`` (maps.embed).
+
+Framing by any site is the point (``frame-ancestors *``; no ``X-Frame-Options``). The page
+loads scripts and styles from this server only, and its ETag follows the data version like
+every other read (api/caching.py), so a CDN or browser revalidates it cheaply.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+
+from api.deps import CategoriesDep, Conn, IntervalDep, SlugDep, query_parameters
+from api.errors import DATA_ERRORS
+from geo.repo.filters import parse_choice
+from geo.repo.incidents import IncidentFilter
+from maps import palette
+from maps.embed import EmbedLinks, corridor_embed
+from maps.i18n import DEFAULT_LANGUAGE, LANGUAGES
+
+router = APIRouter(tags=["maps"], dependencies=[Depends(query_parameters)])
+
+# Scripts, styles and images from this server only (inline ones are folium's and the page's
+# own data); any site may frame it.
+EMBED_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors *"
+)
+
+
+def theme_param(
+    theme: Annotated[
+        str | None,
+        Query(description="`light` (default) or `dark`.", examples=["dark"]),
+    ] = None,
+) -> palette.Theme:
+    if theme is None:
+        return "light"
+    value = parse_choice(theme, palette.THEMES, parameter="theme")
+    return "dark" if value == "dark" else "light"
+
+
+def lang_param(
+    lang: Annotated[
+        str | None,
+        Query(
+            description=(
+                "Language of the text: `en` (default), `fr`, `es` or `ar` (laid out right to left)."
+            ),
+            examples=["fr"],
+        ),
+    ] = None,
+) -> str:
+    if lang is None:
+        return DEFAULT_LANGUAGE
+    return parse_choice(lang, LANGUAGES, parameter="lang")
+
+
+ThemeDep = Annotated[palette.Theme, Depends(theme_param)]
+LangDep = Annotated[str, Depends(lang_param)]
+
+
+def _query(request: Request, names: tuple[str, ...]) -> str:
+    kept = {k: v for k, v in request.query_params.items() if k in names}
+    return f"?{urlencode(kept)}" if kept else ""
+
+
+@router.get(
+    "/embed/corridors/{slug}",
+    name="corridor_embed",
+    summary="Embeddable map of one corridor (HTML for an iframe)",
+    description=(
+        "A light, self-contained page for an `<iframe>`: the corridor's hexagons of dead and "
+        "missing, one sentence with the numbers, the period, source credit and last update, "
+        "and a text alternative (a table by year) for screen readers. Responsive from 320 px. "
+        "It posts its height to the parent page "
+        '(`{"type": "crossings:height", "height": <px>, "id": "<slug>"}`) so a CMS can size '
+        "the iframe. Filters `datetime`, `category`; `theme`; `lang` (en, fr, es, ar). "
+        "Framing is allowed from any site; `/oembed` gives the iframe HTML."
+    ),
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}}, **DATA_ERRORS},
+)
+def get_corridor_embed(
+    request: Request,
+    slug: SlugDep,
+    interval: IntervalDep,
+    categories: CategoriesDep,
+    theme: ThemeDep,
+    lang: LangDep,
+    conn: Conn,
+) -> HTMLResponse:
+    filters = _query(request, ("datetime", "datetime_match", "category"))
+    image = _query(request, ("datetime", "datetime_match", "category", "theme"))
+    links = EmbedLinks(
+        full_map=f"{request.scope.get('root_path', '')}/corridors/{slug}/map{filters}",
+        image=f"{request.scope.get('root_path', '')}/embed/corridors/{slug}.png{image}",
+        canonical=str(request.url),
+    )
+    html = corridor_embed(
+        conn,
+        slug=slug,
+        flt=IncidentFilter(interval=interval, categories=categories),
+        theme=theme,
+        lang=lang,
+        links=links,
+        assets=f"{request.scope.get('root_path', '')}/static",
+    )
+    return HTMLResponse(html, headers={"Content-Security-Policy": EMBED_CSP})
