@@ -200,7 +200,7 @@ def _series_interval(row: Any) -> stats.Interval:
 
 
 def _day(d: date) -> str:
-    return f"{d.day} {d:%b %Y}"
+    return f"{d.day}\u00a0{d:%b}\u00a0{d.year}"  # a date never breaks across lines
 
 
 def _period(row: Any, series: stats.TimeSeries, filters: Filters) -> str:

@@ -84,7 +84,7 @@ async def test_totals_are_those_of_the_corridor_endpoint(client: httpx.AsyncClie
     for key in ("incidents", "dead", "missing"):
         assert _number(page.totals[key]) == totals[key], key
     first, last = totals["first_event_date"], totals["last_event_date"]
-    assert page.totals["period"] == "17 Feb 2014 – 23 Dec 2017"
+    assert page.totals["period"] == "17\u00a0Feb\u00a02014 – 23\u00a0Dec\u00a02017"
     assert (first, last) == ("2014-02-17", "2017-12-23")
     assert f"{totals['dead_and_missing']:,} people recorded dead or missing" in response.text
 
