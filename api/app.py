@@ -30,6 +30,7 @@ from api.routers import (
     countries,
     embeds,
     heatmap,
+    images,
     incidents,
     meta,
     oembed,
@@ -112,8 +113,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=["X-Request-ID"],
     )
+    # images before any router with /embed/corridors/{slug} (the HTML embed): first match wins
     for module in (
-        meta, incidents, corridors, countries, heatmap, clusters, stats, tiles, ogc, embeds
+        meta, incidents, corridors, countries, heatmap, clusters, stats, tiles, ogc, images,
+        embeds,
     ):  # fmt: skip
         app.include_router(module.router)
     for page in (corridor_pages, oembed):  # HTML pages and their oEmbed

@@ -43,6 +43,8 @@ ENDPOINTS = {
     "/stats/global-pattern",
     "/corridors/{slug}/map",
     "/oembed",
+    "/embed/corridors/{slug}.png",
+    "/embed/corridors/{slug}.svg",
 }
 
 
@@ -125,6 +127,8 @@ SERVED = {
     ("/clusters", "200"): ("application/geo+json", "ClusterCollection"),
     ("/corridors/{slug}/map", "200"): ("text/html", None),
     ("/oembed", "200"): ("application/json", "OEmbed"),
+    ("/embed/corridors/{slug}.png", "200"): ("image/png", None),
+    ("/embed/corridors/{slug}.svg", "200"): ("image/svg+xml", None),
 }
 # Responses served in a second form too (media type -> JSON Schema type): files with a plain
 # string schema, and ?format=cells; and answers without a body.

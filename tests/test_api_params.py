@@ -352,6 +352,10 @@ BAD_VALUES = {
     "url": ["", "not-a-url", "ftp://t/corridors/x/map"],  # /oembed; an unknown URL is a 404
     "maxwidth": ["wide", "0", "-1", "100000"],
     "maxheight": ["tall", "0", "1.5"],
+    "width": ["199", "2401", "wide", "", "640.5"],
+    "height": ["149", "2401", "tall"],
+    "theme": ["sepia"],
+    "lang": ["de", ""],
 }
 GOOD_PATH = {
     "id": str(uuid.uuid4()), "slug": "central-mediterranean",
@@ -377,6 +381,7 @@ def _data_route_cases() -> list[tuple[str, str, str, str]]:
                 "/tiles",
                 "/ogc",
                 "/oembed",
+                "/embed",
             )
         ):
             for param in item["get"].get("parameters", []):

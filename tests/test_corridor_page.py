@@ -191,6 +191,9 @@ async def test_discovery_links_og_tags_and_canonical(client: httpx.AsyncClient) 
         "&category=death"
     )
     assert page.meta("og:image:width") == "1200" and page.meta("og:image:height") == "630"
+    card = await client.get(str(image))
+    assert card.status_code == 200 and card.headers["content-type"] == "image/png"
+    assert card.content[16:24] == (1200).to_bytes(4, "big") + (630).to_bytes(4, "big")  # IHDR
     assert page.meta("twitter:card") == "summary_large_image"
     assert page.meta("twitter:image") == image
     assert page.meta("og:url") == canonical["href"]

@@ -120,6 +120,9 @@ async def test_maxwidth_and_maxheight_are_never_exceeded(
     else:
         w, h = body["thumbnail_width"], body["thumbnail_height"]
         assert abs(w / h - 1200 / 630) < 0.01  # scaled, not cropped
+        png = await client.get(body["thumbnail_url"])
+        assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+        assert png.content[16:24] == w.to_bytes(4, "big") + h.to_bytes(4, "big")  # IHDR size
 
 
 @pytest.mark.parametrize(
