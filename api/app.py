@@ -25,6 +25,7 @@ from api.caching import DataCacheMiddleware, ResponseCache
 from api.errors import RequestContextMiddleware, add_exception_handlers
 from api.routers import (
     clusters,
+    corridor_pages,
     corridors,
     countries,
     embeds,
@@ -32,6 +33,7 @@ from api.routers import (
     images,
     incidents,
     meta,
+    oembed,
     ogc,
     sources,
     stats,
@@ -118,6 +120,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         images, embeds,
     ):  # fmt: skip
         app.include_router(module.router)
+    for page in (corridor_pages, oembed):  # HTML pages and their oEmbed
+        app.include_router(page.router)
     app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
     _local_swagger_ui(app)
     _openapi_as_served(app, settings)

@@ -42,6 +42,8 @@ ENDPOINTS = {
     "/corridors/{slug}/clusters",
     "/clusters",
     "/stats/global-pattern",
+    "/corridors/{slug}/map",
+    "/oembed",
     "/embed/corridors/{slug}.png",
     "/embed/corridors/{slug}.svg",
 }
@@ -126,6 +128,8 @@ SERVED = {
     ("/sources", "200"): ("application/json", "SourceList"),
     ("/corridors/{slug}/clusters", "200"): ("application/geo+json", "ClusterCollection"),
     ("/clusters", "200"): ("application/geo+json", "ClusterCollection"),
+    ("/corridors/{slug}/map", "200"): ("text/html", None),
+    ("/oembed", "200"): ("application/json", "OEmbed"),
     ("/embed/corridors/{slug}.png", "200"): ("image/png", None),
     ("/embed/corridors/{slug}.svg", "200"): ("image/svg+xml", None),
 }
