@@ -25,13 +25,16 @@ from api.caching import DataCacheMiddleware, ResponseCache
 from api.errors import RequestContextMiddleware, add_exception_handlers
 from api.routers import (
     clusters,
+    corridor_pages,
     corridors,
     countries,
     embeds,
     heatmap,
+    images,
     incidents,
     maps,
     meta,
+    oembed,
     ogc,
     sources,
     stats,
@@ -112,12 +115,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=["X-Request-ID"],
     )
-    modules = (
+    # images before any router with /embed/corridors/{slug} (the HTML embed): first match wins
+    for module in (
         meta, incidents, corridors, countries, sources, heatmap, clusters, stats, tiles, ogc,
-        embeds, maps,
-    )  # fmt: skip
-    for module in modules:
+        images, embeds, maps,
+    ):  # fmt: skip
         app.include_router(module.router)
+    for page in (corridor_pages, oembed):  # HTML pages and their oEmbed
+        app.include_router(page.router)
     app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
     _local_swagger_ui(app)
     _openapi_as_served(app, settings)

@@ -6,10 +6,10 @@ function of (data version, code version, URL, the representation asked for), and
 
 - every cacheable ``200`` carries ``ETag: W/"<code>-<data>"`` and ``Cache-Control``; a request
   whose ``If-None-Match`` holds the current tag gets ``304`` without touching the data;
-- a bounded in-process LRU keeps recent responses per (version, URL, Accept, gzip or not), so
-  repeated map and embed requests are served without a query (the version itself is read at
-  most once per ``cache_version_ttl_s`` and shared by all requests); identical requests that
-  arrive while the first is being computed wait for it rather than repeat it.
+- a bounded in-process LRU keeps recent responses per (version, host, URL, Accept, gzip or
+  not), so repeated map and embed requests are served without a query (the version itself is
+  read at most once per ``cache_version_ttl_s`` and shared by all requests); identical
+  requests that arrive while the first is being computed wait for it rather than repeat it.
 
 The version is read *before* the response is computed, in an earlier snapshot than the data,
 so a response is never stored under a version newer than its content. Weak tags: the same
@@ -167,6 +167,8 @@ class DataCacheMiddleware:
         head = scope["method"] == "HEAD"
         key = (
             version,
+            # links, canonical URLs and oEmbed answers are absolute: built from the Host asked
+            request_headers.get("host", ""),
             scope["path"],
             scope.get("query_string", b""),
             request_headers.get("accept", ""),

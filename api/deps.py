@@ -38,6 +38,7 @@ from geo.repo.filters import (
     DateInterval,
     parse_bbox,
     parse_categories,
+    parse_choice,
     parse_country,
     parse_datetime,
     parse_datetime_match,
@@ -51,6 +52,8 @@ from geo.repo.filters import (
     parse_uuid,
 )
 from geo.repo.incidents import IncidentFilter
+from maps import palette
+from maps.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 
 def query_parameters(request: Request) -> None:
@@ -402,3 +405,31 @@ INCIDENT_FILTER_PARAMETERS = (
     "bbox", "datetime", "datetime_match", "category", "corridor", "country", "precision",
     "max_uncertainty_m", "source",
 )  # fmt: skip
+
+
+def theme_param(
+    theme: Annotated[
+        str | None,
+        WithJsonSchema({"type": "string", "enum": list(palette.THEMES), "default": "light"}),
+        Query(description="`light` (default) or `dark`: same data colours, other background."),
+    ] = None,
+) -> palette.Theme:
+    if theme is None:
+        return "light"
+    return "dark" if parse_choice(theme, palette.THEMES, parameter="theme") == "dark" else "light"
+
+
+def lang_param(
+    lang: Annotated[
+        str | None,
+        WithJsonSchema({"type": "string", "enum": list(LANGUAGES), "default": DEFAULT_LANGUAGE}),
+        Query(
+            description="Language of the text: `en` (default), `fr`, `es` or `ar` (right to left)."
+        ),
+    ] = None,
+) -> str:
+    return DEFAULT_LANGUAGE if lang is None else parse_choice(lang, LANGUAGES, parameter="lang")
+
+
+ThemeDep = Annotated[palette.Theme, Depends(theme_param)]
+LangDep = Annotated[str, Depends(lang_param)]

@@ -23,9 +23,19 @@ from geo.repo.basemap import Box, countries_geojson, tolerance_for
 from geo.repo.corridor_stats import Figures, TimeSeries, timeseries
 from geo.repo.corridors import corridor_outline
 from geo.repo.incidents import IncidentFilter
+from geo.repo.sources import list_sources
 from geo.repo.version import data_updated_at
 from maps import palette
-from maps.base import CREDITS, DEFAULT_ASSETS, NATURAL_EARTH, Credits, OfflineMap, Page, asset
+from maps.base import (
+    CREDITS,
+    DEFAULT_ASSETS,
+    NATURAL_EARTH,
+    Credit,
+    Credits,
+    OfflineMap,
+    Page,
+    asset,
+)
 from maps.base import basemap_layer as _basemap_layer
 from maps.i18n import Catalogue, catalogue
 
@@ -165,6 +175,10 @@ def corridor_embed(
         summary = cat.t("embed.summary_none", period=period)
     categories = [cat.t(f"category.{c}") for c in flt.categories]
     updated = data_updated_at(conn)
+    # the datasets whose records are drawn, credited as each asks (geo/data/sources.toml)
+    sources = [Credit(s["credit"], s["url"]) for s in list_sources(conn, flt=flt)] or [
+        c for c in CREDITS if c is not NATURAL_EARTH
+    ]
 
     m = OfflineMap(
         assets=assets,
@@ -208,7 +222,7 @@ def corridor_embed(
         coarse_shown=any(c.coarser for c in cells.cells),
         no_count_shown=any(int(round(c.weight)) == 0 for c in cells.cells),
         years=_years(series),
-        sources=[c for c in CREDITS if c is not NATURAL_EARTH],
+        sources=sources,
         basemap_credit=NATURAL_EARTH,
         updated=cat.day(updated.date()) if updated else None,
         links=links,

@@ -9,7 +9,8 @@ canvas, never pyplot's global figure list, so requests can render in parallel th
 - the corridor outline (``geo.repo.corridors.corridor_outline``);
 - the dead and missing of the corridor's public events in H3 hexagons (``geo.heatmap``, coarse
   mode: an event placed only roughly stays in its own bigger hexagon), coloured with
-  ``maps.palette``, at the finest resolution whose hexagons are still ~12 px across;
+  ``maps.palette``, at the finest resolution whose hexagons are still ~12 px across, or up
+  to two coarser where most places are known only that roughly (``_supported_resolution``);
 - the corridor name, one line of numbers (dead and missing, events, period), the legend and
   the credit.
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import re
 import threading
 from collections.abc import Iterable, Sequence
@@ -32,6 +34,8 @@ from typing import Any, Literal, get_args
 
 import matplotlib
 import numpy as np
+import shapely
+import shapely.geometry
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgba
@@ -73,6 +77,9 @@ _FAMILY = ["sans-serif"]  # DejaVu Sans (bundled with matplotlib); SVG lists CSS
 # SVG ids (clip paths) are random unless salted, and the date is written unless removed; both
 # are process-wide rcParams, so SVG renders set them under this lock and restore them after.
 _SVG_LOCK = threading.Lock()
+# Renders are CPU-bound and a 2400 x 2400 canvas holds 23 MB: at most this many at once, so a
+# burst of distinct image requests queues here instead of taking every thread and the memory.
+_RENDER_SLOTS = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
 _SVG_RC: dict[Any, Any] = {"svg.hashsalt": "crossings", "svg.fonttype": "none"}
 
 
@@ -103,9 +110,10 @@ def corridor_image(
             f"format must be one of {', '.join(FORMATS)}; got {shown(fmt)}", parameter="format"
         )
     flt = replace(flt or IncidentFilter(), corridor=slug)
-    data = _read(conn, slug=slug, flt=flt, width=width, height=height)
-    fig = _draw(data, width=width, height=height, colors=palette.theme_colors(theme))
-    return _encode(fig, fmt=fmt, title=data.name)
+    data = read_map(conn, slug=slug, flt=flt, width=width, height=height)
+    with _RENDER_SLOTS:
+        fig = _draw(data, width=width, height=height, colors=palette.theme_colors(theme))
+        return _encode(fig, fmt=fmt, title=data.name)
 
 
 def check_size(width: int, height: int) -> None:
@@ -125,11 +133,13 @@ def check_size(width: int, height: int) -> None:
 
 
 @dataclass
-class _Data:
+class MapData:
+    """What an image draws: the corridor, the basemap, the hexagons and the figures."""
+
     name: str
     outline: dict[str, Any]  # GeoJSON geometry
     countries: list[dict[str, Any]]  # GeoJSON geometries
-    view: _View
+    view: MapView
     heat: HeatmapResult
     years: tuple[int, int] | None  # first and last year with a dated event
     interval: DateInterval | None
@@ -137,8 +147,9 @@ class _Data:
 
 
 @dataclass(frozen=True)
-class _View:
-    """The map's extent in Web Mercator metres (matching the map area's aspect)."""
+class MapView:
+    """The map's extent in Web Mercator metres (matching the map area's aspect), and where the
+    map area sits in the image (it fills the image below the header band)."""
 
     x0: float
     y0: float
@@ -146,6 +157,15 @@ class _View:
     y1: float
     width_px: float
     height_px: float
+    top_px: float = 0.0  # the header's height: the map starts this far from the image's top
+
+    def pixel(self, lon: float, lat: float) -> tuple[float, float]:
+        """Where (lon, lat) is drawn: pixels from the image's left and top edges."""
+        x, y = _to_merc(lon, lat)
+        return (
+            float((x - self.x0) * self.px_per_m),
+            self.top_px + float((self.y1 - y) * self.px_per_m),
+        )
 
     @property
     def lonlat_box(self) -> tuple[float, float, float, float]:
@@ -157,11 +177,15 @@ class _View:
         return self.width_px / (self.x1 - self.x0)
 
 
-def _read(conn: Connection, *, slug: str, flt: IncidentFilter, width: int, height: int) -> _Data:
+def read_map(
+    conn: Connection, *, slug: str, flt: IncidentFilter, width: int, height: int
+) -> MapData:
+    """Everything the image of ``slug`` at this size draws, read in one go (the hexagons'
+    resolution depends on the size). ``flt.corridor`` must be ``slug``."""
     corridor = corridor_outline(conn, slug=slug)  # NotFound for an unknown slug
     bbox = corridor.bbox
     layout = _Layout.for_size(width, height)
-    view = _fit_view(bbox, width, layout.map_height)
+    view = replace(_fit_view(bbox, width, layout.map_height), top_px=layout.header)
     box = view.lonlat_box
     # a little wider than the view, so no clipped edge of a country shows inside the frame
     pad_x, pad_y = (box[2] - box[0]) * 0.02, (box[3] - box[1]) * 0.02
@@ -171,9 +195,8 @@ def _read(conn: Connection, *, slug: str, flt: IncidentFilter, width: int, heigh
         min(box[2] + pad_x, 180.0),
         min(box[3] + pad_y, 90.0),
     )
-    basemap = json.loads(
-        countries_geojson(conn, box=query_box, tolerance_deg=tolerance_for(query_box, width))
-    )
+    tolerance = tolerance_for(query_box, width)
+    basemap = json.loads(countries_geojson(conn, box=query_box, tolerance_deg=tolerance))
     finest = _resolution(view, scale=layout.scale)
     heat = heatmap(conn, resolution=finest, flt=flt, weight=palette.WEIGHT)
     supported = _supported_resolution(heat, view)
@@ -182,9 +205,9 @@ def _read(conn: Connection, *, slug: str, flt: IncidentFilter, width: int, heigh
     years = sorted(
         y for b in breakdowns(conn, flt=flt).values() for y in b.by_year if y is not None
     )
-    return _Data(
+    return MapData(
         name=corridor.name,
-        outline=corridor.geometry,
+        outline=_simplified(corridor.geometry, tolerance),
         countries=[f["geometry"] for f in basemap["features"] if f["geometry"]],
         view=view,
         heat=heat,
@@ -192,6 +215,13 @@ def _read(conn: Connection, *, slug: str, flt: IncidentFilter, width: int, heigh
         interval=flt.interval,
         categories=tuple(flt.categories),
     )
+
+
+def _simplified(geometry: dict[str, Any], tolerance: float) -> dict[str, Any]:
+    """The corridor outline at the basemap's tolerance (~half a pixel): the US-Mexico outline
+    has 6,300 vertices, most of them closer together than a pixel, and SVG writes each one."""
+    shape = shapely.simplify(shapely.geometry.shape(geometry), tolerance, preserve_topology=True)
+    return dict(shapely.geometry.mapping(shape))
 
 
 def _to_merc(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -205,7 +235,7 @@ def _to_lonlat(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     return np.degrees(x / _R), np.degrees(2 * np.arctan(np.exp(y / _R)) - np.pi / 2)
 
 
-def _fit_view(bbox: Sequence[float], width_px: float, height_px: float) -> _View:
+def _fit_view(bbox: Sequence[float], width_px: float, height_px: float) -> MapView:
     """The corridor's box in Mercator, padded ~7% a side and widened to the map's aspect."""
     (x0, x1), (y0, y1) = _to_merc([bbox[0], bbox[2]], [bbox[1], bbox[3]])
     min_span = 150_000.0  # never closer than ~150 km across: context for the smallest corridors
@@ -217,24 +247,24 @@ def _fit_view(bbox: Sequence[float], width_px: float, height_px: float) -> _View
         w = h * aspect
     else:
         h = w / aspect
-    return _View(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, width_px, height_px)
+    return MapView(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, width_px, height_px)
 
 
-def _across_px(view: _View, res: int) -> float:
+def _across_px(view: MapView, res: int) -> float:
     """How many pixels a hexagon of ``res`` spans (vertex to vertex) at the map's centre."""
     _, lat = _to_lonlat(0, (view.y0 + view.y1) / 2)
     stretch = 1 / math.cos(math.radians(float(lat)))  # Mercator enlarges by 1/cos(lat)
     return 2 * h3index.EDGE_M[res] * stretch * view.px_per_m
 
 
-def _resolution(view: _View, *, scale: float) -> int:
+def _resolution(view: MapView, *, scale: float) -> int:
     """The finest H3 resolution whose hexagons are at least ~12 px (x scale) across here."""
     target = max(_HEX_TARGET_PX * scale, 8.0)
     fitting = [res for res in _RES_RANGE if _across_px(view, res) >= target]
     return fitting[-1] if fitting else _RES_RANGE[0]
 
 
-def _supported_resolution(heat: HeatmapResult, view: _View) -> int:
+def _supported_resolution(heat: HeatmapResult, view: MapView) -> int:
     """The resolution the data supports, up to ``ROUGH_LEVELS`` coarser than ``heat``'s.
 
     An event is stored at the finest cell its location uncertainty allows; when most of the
@@ -307,7 +337,7 @@ def _pt(px: float) -> float:
 # --- drawing -------------------------------------------------------------------------------
 
 
-def _draw(data: _Data, *, width: int, height: int, colors: palette.ThemeColors) -> Figure:
+def _draw(data: MapData, *, width: int, height: int, colors: palette.ThemeColors) -> Figure:
     lay = _Layout.for_size(width, height)
     fig = Figure(figsize=(width / _DPI, height / _DPI), dpi=_DPI, facecolor=colors.paper)
     renderer = FigureCanvasAgg(fig).get_renderer()  # measures text; PNG output uses it too
@@ -353,7 +383,7 @@ def _draw(data: _Data, *, width: int, height: int, colors: palette.ThemeColors) 
     return fig
 
 
-def _draw_map(fig: Figure, data: _Data, lay: _Layout, colors: palette.ThemeColors) -> None:
+def _draw_map(fig: Figure, data: MapData, lay: _Layout, colors: palette.ThemeColors) -> None:
     """Sea, land, corridor wash, hexagons, corridor outline: in that order, bottom up."""
     view = data.view
     ax = fig.add_axes((0.0, 0.0, 1.0, lay.map_height / lay.height))
@@ -569,14 +599,18 @@ def _fit_text(
     return text
 
 
-def _numbers_line(data: _Data) -> str:
+def _numbers_line(data: MapData) -> str:
+    """Dead and missing, events (each once), the period and the categories asked for."""
     heat = data.heat
     people = heat.total + heat.unlocated
     events = heat.incidents + heat.unlocated_incidents
-    parts = [
-        f"{people:,} dead and missing",
-        f"{events:,} {'event' if events == 1 else 'events'}",
-    ]
+    if events == 0:  # absence from the data is not absence of deaths: say which it is
+        parts = ["No events in the data"]
+    else:
+        parts = [
+            f"{people:,} dead and missing",
+            f"{events:,} {'event' if events == 1 else 'events'}",
+        ]
     period = _period(data.interval, data.years)
     if period:
         parts.append(period)

@@ -44,6 +44,10 @@ ENDPOINTS = {
     "/stats/global-pattern",
     "/map",
     "/map/countries.geojson",
+    "/corridors/{slug}/map",
+    "/oembed",
+    "/embed/corridors/{slug}.png",
+    "/embed/corridors/{slug}.svg",
 }
 
 
@@ -128,6 +132,10 @@ SERVED = {
     ("/clusters", "200"): ("application/geo+json", "ClusterCollection"),
     ("/map", "200"): ("text/html", None),
     ("/map/countries.geojson", "200"): ("application/geo+json", None),
+    ("/corridors/{slug}/map", "200"): ("text/html", None),
+    ("/oembed", "200"): ("application/json", "OEmbed"),
+    ("/embed/corridors/{slug}.png", "200"): ("image/png", None),
+    ("/embed/corridors/{slug}.svg", "200"): ("image/svg+xml", None),
 }
 # Responses served in a second form too (media type -> JSON Schema type): files with a plain
 # string schema, and ?format=cells; and answers without a body.

@@ -366,6 +366,13 @@ BAD_VALUES = {
     "interval": ["week", ""],
     "eps_km": ["far", "0", "501", "nan"],
     "min_incidents": ["five", "1", "1001", "2.5"],
+    "url": ["", "not-a-url", "ftp://t/corridors/x/map"],  # /oembed; an unknown URL is a 404
+    "maxwidth": ["wide", "0", "-1", "100000"],
+    "maxheight": ["tall", "0", "1.5"],
+    "width": ["199", "2401", "wide", "", "640.5"],
+    "height": ["149", "2401", "tall"],
+    "theme": ["sepia"],
+    "lang": ["de", "", "english"],
 }
 GOOD_PATH = {
     "id": str(uuid.uuid4()), "slug": "central-mediterranean",
@@ -392,6 +399,8 @@ def _data_route_cases() -> list[tuple[str, str, str, str]]:
                 "/tiles",
                 "/ogc",
                 "/map",
+                "/oembed",
+                "/embed",
             )
         ):
             for param in item["get"].get("parameters", []):

@@ -15,6 +15,7 @@ from api.deps import (
     IncidentFilterDep,
     IntervalDep,
     SlugDep,
+    SourcesDep,
     query_parameters,
 )
 from api.errors import DATA_ERRORS, not_found
@@ -49,8 +50,9 @@ class GeoJSONResponse(JSONResponse):
 
 _DATETIME_NOTE = (
     " With `datetime`, totals and breakdowns count only incidents whose event date is inside "
-    "it. `breakdown` gives the same incidents by category, by year and by their most named "
-    "causes (a record naming several causes counts under each)."
+    "it; with `source`, only the events those datasets report (see `/sources`). `breakdown` "
+    "gives the same incidents by category, by year and by their most named causes (a record "
+    "naming several causes counts under each)."
 )
 
 
@@ -128,8 +130,10 @@ def _corridor(request: Request, row: Any, breakdown: stats.Breakdown | None) -> 
     response_model=CorridorList,
     responses=DATA_ERRORS,
 )
-def list_corridors(request: Request, interval: IntervalDep, conn: Conn) -> CorridorList:
-    items = list(corridor_summaries(request, conn, interval=interval).values())
+def list_corridors(
+    request: Request, interval: IntervalDep, source: SourcesDep, conn: Conn
+) -> CorridorList:
+    items = list(corridor_summaries(request, conn, interval=interval, sources=source).values())
     return CorridorList(
         corridors=items,
         numberMatched=len(items),
@@ -140,20 +144,32 @@ def list_corridors(request: Request, interval: IntervalDep, conn: Conn) -> Corri
 
 
 def corridor_summaries(
-    request: Request, conn: Conn, *, interval: DateInterval | None, slug: str | None = None
+    request: Request,
+    conn: Conn,
+    *,
+    interval: DateInterval | None,
+    slug: str | None = None,
+    sources: tuple[str, ...] = (),
 ) -> dict[str, Corridor]:
     """Every corridor (or the one of ``slug``: 404 if unknown) with its totals and breakdown,
     by slug, as ``/corridors`` serves them (OGC API Features serves the same)."""
     if slug is None:
-        rows = list(repo.list_corridors(conn, interval=interval))
+        rows = list(repo.list_corridors(conn, interval=interval, sources=sources))
     else:
-        rows = [repo.get_corridor(conn, slug=slug, interval=interval)]
-    found = stats.breakdowns(conn, flt=IncidentFilter(interval=interval, corridor=slug))
+        rows = [repo.get_corridor(conn, slug=slug, interval=interval, sources=sources)]
+    flt = IncidentFilter(interval=interval, corridor=slug, sources=sources)
+    found = stats.breakdowns(conn, flt=flt)
     return {row["slug"]: _corridor(request, row, found.get(row["slug"])) for row in rows}
 
 
-def _one(request: Request, conn: Conn, slug: str, interval: DateInterval | None) -> Corridor:
-    return corridor_summaries(request, conn, interval=interval, slug=slug)[slug]
+def _one(
+    request: Request,
+    conn: Conn,
+    slug: str,
+    interval: DateInterval | None,
+    sources: tuple[str, ...],
+) -> Corridor:
+    return corridor_summaries(request, conn, interval=interval, slug=slug, sources=sources)[slug]
 
 
 @router.get(
@@ -164,8 +180,10 @@ def _one(request: Request, conn: Conn, slug: str, interval: DateInterval | None)
     response_model=Corridor,
     responses={**DATA_ERRORS, **not_found("corridor")},
 )
-def get_corridor(request: Request, slug: SlugDep, interval: IntervalDep, conn: Conn) -> Corridor:
-    return _one(request, conn, slug, interval)
+def get_corridor(
+    request: Request, slug: SlugDep, interval: IntervalDep, source: SourcesDep, conn: Conn
+) -> Corridor:
+    return _one(request, conn, slug, interval, source)
 
 
 @router.get(
@@ -181,9 +199,9 @@ def get_corridor(request: Request, slug: SlugDep, interval: IntervalDep, conn: C
     responses={**DATA_ERRORS, **not_found("corridor")},
 )
 def get_corridor_feature(
-    request: Request, slug: SlugDep, interval: IntervalDep, conn: Conn
+    request: Request, slug: SlugDep, interval: IntervalDep, source: SourcesDep, conn: Conn
 ) -> CorridorFeature:
-    props = _one(request, conn, slug, interval)
+    props = _one(request, conn, slug, interval, source)
     geometry, bbox = repo.corridor_geometry(conn, slug=slug)
     return CorridorFeature.model_validate(
         {

@@ -7,19 +7,23 @@ every other read (api/caching.py), so a CDN or browser revalidates it cheaply.
 
 from __future__ import annotations
 
-from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from api.deps import CategoriesDep, Conn, IntervalDep, SlugDep, query_parameters
+from api.deps import (
+    CategoriesDep,
+    Conn,
+    IntervalDep,
+    LangDep,
+    SlugDep,
+    ThemeDep,
+    query_parameters,
+)
 from api.errors import DATA_ERRORS
-from geo.repo.filters import parse_choice
 from geo.repo.incidents import IncidentFilter
-from maps import palette
 from maps.embed import EmbedLinks, corridor_embed
-from maps.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 router = APIRouter(tags=["maps"], dependencies=[Depends(query_parameters)])
 
@@ -30,38 +34,6 @@ EMBED_CSP = (
     "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
     "frame-ancestors *"
 )
-
-
-def theme_param(
-    theme: Annotated[
-        str | None,
-        Query(description="`light` (default) or `dark`.", examples=["dark"]),
-    ] = None,
-) -> palette.Theme:
-    if theme is None:
-        return "light"
-    value = parse_choice(theme, palette.THEMES, parameter="theme")
-    return "dark" if value == "dark" else "light"
-
-
-def lang_param(
-    lang: Annotated[
-        str | None,
-        Query(
-            description=(
-                "Language of the text: `en` (default), `fr`, `es` or `ar` (laid out right to left)."
-            ),
-            examples=["fr"],
-        ),
-    ] = None,
-) -> str:
-    if lang is None:
-        return DEFAULT_LANGUAGE
-    return parse_choice(lang, LANGUAGES, parameter="lang")
-
-
-ThemeDep = Annotated[palette.Theme, Depends(theme_param)]
-LangDep = Annotated[str, Depends(lang_param)]
 
 
 def _query(request: Request, names: tuple[str, ...]) -> str:

@@ -24,6 +24,7 @@ from api.deps import (
     IncidentFilterDep,
     IntervalDep,
     PagingDep,
+    SourcesDep,
     get_settings,
     query_parameters,
 )
@@ -462,7 +463,8 @@ def _item_route(collection_id: str, model: Any) -> dict[str, Any]:
         "incidents",
         IncidentCollection,
         "Takes every filter of /incidents (category, corridor, country, precision, "
-        "max_uncertainty_m, datetime_match) besides bbox and datetime, with the same meaning.",
+        "max_uncertainty_m, datetime_match, source) besides bbox and datetime, with the same "
+        "meaning.",
     )
 )
 def ogc_incidents_items(
@@ -515,25 +517,34 @@ def _corridor_feature(props: Corridor, outline: dict[str, Any]) -> dict[str, Any
     **_items_route(
         "corridors",
         CorridorFeatures,
-        "`datetime` (and `datetime_match`) restrict the totals to incidents of those dates, as "
-        "on /corridors; the outlines themselves have no date.",
+        "`datetime` (and `datetime_match`) restrict the totals to incidents of those dates, and "
+        "`source` to the events those datasets report, as on /corridors; the outlines "
+        "themselves have no date.",
     )
 )
 def ogc_corridors_items(
-    request: Request, bbox: BBoxDep, interval: IntervalDep, paging: LayerPaging, conn: Conn
+    request: Request,
+    bbox: BBoxDep,
+    interval: IntervalDep,
+    source: SourcesDep,
+    paging: LayerPaging,
+    conn: Conn,
 ) -> Response:
     page, token = _layer_features(conn, layers.CORRIDORS, bbox, paging)
-    props = corridor_summaries(request, conn, interval=interval)
+    props = corridor_summaries(request, conn, interval=interval, sources=source)
     features = [_corridor_feature(props[r["key"]], r) for r in page.rows]
     return _page(request, "corridors", features, page.number_matched, token)
 
 
 @router.get(**_item_route("corridors", CorridorFeature))
 def ogc_corridors_item(
-    request: Request, feature_id: CorridorId, interval: IntervalDep, conn: Conn
+    request: Request, feature_id: CorridorId, interval: IntervalDep, source: SourcesDep, conn: Conn
 ) -> Response:
     outline = layers.get_feature(conn, layer=layers.CORRIDORS, key=feature_id)
-    props = corridor_summaries(request, conn, interval=interval, slug=feature_id)[feature_id]
+    summaries = corridor_summaries(
+        request, conn, interval=interval, slug=feature_id, sources=source
+    )
+    props = summaries[feature_id]
     return _single(request, "corridors", _corridor_feature(props, outline))
 
 

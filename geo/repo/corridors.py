@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,14 +13,18 @@ from sqlalchemy.engine import Connection, RowMapping
 from geo.db import load_sql
 from geo.errors import NotFound, shown
 from geo.repo.filters import DateInterval
-from geo.repo.incidents import IncidentFilter, filter_sql
+from geo.repo.incidents import IncidentFilter, check_sources, filter_sql
 
 Row = RowMapping  # read-only, name-keyed
 
 
-def _query(conn: Connection, *, interval: DateInterval | None, slug: str | None) -> list[Row]:
-    # the date rule of every public read (overlaps or within), from the one filter builder
-    incident_filter, params = filter_sql(IncidentFilter(interval=interval), corridor_id=None)
+def _query(
+    conn: Connection, *, interval: DateInterval | None, slug: str | None, sources: Sequence[str]
+) -> list[Row]:
+    # the date and source rules of every public read, from the one filter builder
+    check_sources(conn, sources)
+    flt = IncidentFilter(interval=interval, sources=sources)
+    incident_filter, params = filter_sql(flt, corridor_id=None)
     corridor_filter = ""
     if slug is not None:
         corridor_filter = " AND c.slug = :slug"
@@ -30,13 +35,22 @@ def _query(conn: Connection, *, interval: DateInterval | None, slug: str | None)
     return [r._mapping for r in conn.execute(sa.text(query), params)]
 
 
-def list_corridors(conn: Connection, *, interval: DateInterval | None = None) -> list[Row]:
-    """Every corridor, by slug, with totals restricted to ``interval`` when given."""
-    return _query(conn, interval=interval, slug=None)
+def list_corridors(
+    conn: Connection, *, interval: DateInterval | None = None, sources: Sequence[str] = ()
+) -> list[Row]:
+    """Every corridor, by slug, with totals restricted to ``interval`` and to the events the
+    datasets ``sources`` report, when given."""
+    return _query(conn, interval=interval, slug=None, sources=sources)
 
 
-def get_corridor(conn: Connection, *, slug: str, interval: DateInterval | None = None) -> Row:
-    rows = _query(conn, interval=interval, slug=slug)
+def get_corridor(
+    conn: Connection,
+    *,
+    slug: str,
+    interval: DateInterval | None = None,
+    sources: Sequence[str] = (),
+) -> Row:
+    rows = _query(conn, interval=interval, slug=slug, sources=sources)
     if not rows:
         raise NotFound(f"no corridor with slug {shown(slug)}; see /corridors for the list")
     return rows[0]
