@@ -253,6 +253,7 @@ def monitor_page(
         "incidentsPage": INCIDENTS_PAGE,
         "incidentsCap": INCIDENTS_CAP,
         "detailFromZoom": DETAIL_FROM_ZOOM,
+        "resolutionEdges": list(RES_EDGES),
     }
     page = Page(
         "monitor.html",

@@ -78,6 +78,8 @@ def test_hex_layer_draws_one_polygon_per_cell(live_server: str, page: Page) -> N
     assert sorted(drawn) == sorted(c["id"] for c in cells)
     coarser = sum(1 for c in cells if c["properties"]["coarser"])
     assert page.locator("path.cx-hex.cx-hex-coarser").count() == coarser
+    assert "res=2&" in url  # zoom 2: the legend says how big the hexagons are
+    assert "160 km (H3 resolution 2)" in page.locator("#cx-res-note").inner_text()
 
 
 def test_clicking_a_hexagon_shows_its_counts(live_server: str, page: Page) -> None:

@@ -318,6 +318,9 @@
     });
     groups.hexagons.clearLayers();
     hexLayer = layer;
+    $("cx-res-note").textContent = "Hexagons here: edges of about " +
+      config.resolutionEdges[res] + " (H3 resolution " + res + ")" +
+      (state.res === null ? ", finer as you zoom in." : ", pinned.");
     groups.hexagons.addLayer(layer);
     crossings.heatmap = data;
     crossings.heatmapUrl = url;
