@@ -25,7 +25,9 @@ from sqlalchemy.engine import Connection
 from geo.errors import InvalidInput, NotFound, shown
 from geo.repo import corridors as corridors_repo
 from geo.repo.filters import parse_categories, parse_datetime, parse_datetime_match, parse_slug
+from maps import palette
 from maps.base import MMP, script_json
+from maps.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue
 
 PROVIDER_NAME = "Crossings"
 # The embed's natural size: wide enough for its sentence and map, tall enough for the credit.
@@ -36,8 +38,8 @@ THUMBNAIL = (1200, 630)
 THUMBNAIL_MIN = (200, 150)
 MAX_PIXELS = 10_000  # maxwidth / maxheight above this are a 400 (no screen is that large)
 
-THEMES = ("light", "dark")
-LANGS = ("en", "fr", "es", "ar")
+THEMES = palette.THEMES
+LANGS = LANGUAGES
 # Options each kind of URL carries into the embed (the page takes filters, the embed more).
 PAGE_OPTIONS = ("datetime", "datetime_match", "category")
 EMBED_OPTIONS = ("datetime", "datetime_match", "category", "theme", "lang")
@@ -184,8 +186,10 @@ def iframe_html(
     )
 
 
-def embed_title(name: str) -> str:
-    return f"{name}: deaths and disappearances of people on the move"
+def embed_title(name: str, *, slug: str | None = None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The title of the embed in its language (the corridor's name translated when it is)."""
+    cat = catalogue(lang)
+    return cat.t("embed.page_title", corridor=cat.corridor(slug, name) if slug else name)
 
 
 def oembed(
@@ -203,7 +207,7 @@ def oembed(
     # the iframe is responsive: a narrower column only makes it narrower, never taller
     width = min(DEFAULT_WIDTH, maxwidth) if maxwidth else DEFAULT_WIDTH
     height = min(DEFAULT_HEIGHT, maxheight) if maxheight else DEFAULT_HEIGHT
-    title = embed_title(name)
+    title = embed_title(name, slug=target.slug, lang=target.options.get("lang", DEFAULT_LANGUAGE))
     src = with_query(f"{root}/embed/corridors/{target.slug}", target.options)
     body: dict[str, Any] = {
         "version": "1.0",

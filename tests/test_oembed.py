@@ -240,3 +240,15 @@ def test_fit_keeps_the_aspect_and_never_scales_up() -> None:
     assert oembed.fit((1200, 630), 600, None) == (600, 315)
     assert oembed.fit((1200, 630), 2400, 315) == (600, 315)
     assert oembed.fit((1200, 630), 5000, 5000) == (1200, 630)
+
+
+@pytest.mark.anyio
+async def test_the_title_is_in_the_embeds_language(client: httpx.AsyncClient) -> None:
+    url = "http://testserver/embed/corridors/central-mediterranean?lang=fr"
+    response = await client.get("/oembed", params={"url": url})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (
+        body["title"] == "Méditerranée centrale : morts et disparitions de personnes en migration"
+    )
+    assert "lang=fr" in body["html"]
