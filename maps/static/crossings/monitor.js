@@ -227,6 +227,9 @@
   const hexRenderer = L.svg({ pane: "cx-hexagons", padding: 0.5 });
   const clusterRenderer = L.svg({ pane: "cx-clusters", padding: 0.5 });
 
+  // Mean H3 hexagon edge in km by resolution (h3geo.org/docs/core-library/restable).
+  const CELL_EDGE_KM = [1281.3, 483.1, 182.5, 69.0, 26.1, 9.85, 3.72, 1.41, 0.53, 0.20];
+
   function resolution() {
     if (state.res !== null) return state.res;
     const table = config.zoomResolutions;
@@ -235,16 +238,21 @@
 
   /** The view (padded) as minx,miny,maxx,maxy, west/east brought into -180..180; null when
    * it spans the whole world. */
-  function viewBbox(pad) {
+  function viewBbox(pad, marginKm) {
     const b = map.getBounds().pad(pad);
-    let west = b.getWest();
-    let east = b.getEast();
+    // marginKm: a hexagon's width beyond the box, so every cell that reaches into it has all
+    // of its incidents inside the box asked for (its count is whole, not cut at the edge)
+    const dLat = (marginKm || 0) / 111.2;
+    const widest = Math.max(Math.abs(b.getSouth()), Math.abs(b.getNorth()));
+    const dLon = dLat / Math.max(Math.cos((Math.min(widest, 85) * Math.PI) / 180), 0.05);
+    let west = b.getWest() - dLon;
+    let east = b.getEast() + dLon;
     if (east - west >= 360) return null;
     const wrap = (x) => ((((x + 180) % 360) + 360) % 360) - 180;
     west = wrap(west);
     east = wrap(east);
-    const south = Math.max(-90, b.getSouth());
-    const north = Math.min(90, b.getNorth());
+    const south = Math.max(-90, b.getSouth() - dLat);
+    const north = Math.min(90, b.getNorth() + dLat);
     const r = (x) => Math.round(x * 1000) / 1000;
     return [r(west), r(south), r(east), r(north)].join(",");
   }
@@ -299,7 +307,7 @@
     params.set("res", String(res));
     params.set("weight", "dead_and_missing");
     if (res >= config.bboxFromRes) {
-      const bbox = viewBbox(0.25);
+      const bbox = viewBbox(0.25, 2 * CELL_EDGE_KM[res]);
       if (bbox) params.set("bbox", bbox);
     }
     const url = withQuery(api.heatmap, params);
