@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Annotated
 
@@ -103,13 +104,13 @@ def get_engine(request: Request) -> Engine:
     return engine
 
 
-def get_conn(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
-    """A pooled connection in a read-only transaction, rolled back when the request ends.
+@contextmanager
+def read_only_connection(engine: Engine) -> Iterator[Connection]:
+    """A pooled connection in a read-only transaction, rolled back on leaving.
 
     Read-only because the public API never writes: a bug cannot change data through it.
     A failure to connect becomes ``DatabaseUnavailable`` (503) here; errors during the query are
-    translated by the exception handlers. Routes take it after their parameters: FastAPI solves
-    dependencies in order, so bad input is a 400 before any connection is checked out.
+    translated by the exception handlers.
     """
     try:
         conn = engine.connect()
@@ -121,6 +122,14 @@ def get_conn(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connect
         readonly = conn.execution_options(postgresql_readonly=True)
         with readonly.begin():
             yield readonly
+
+
+def get_conn(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
+    """The request's connection (``read_only_connection``). Routes take it after their
+    parameters: FastAPI solves dependencies in order, so bad input is a 400 before any
+    connection is checked out."""
+    with read_only_connection(engine) as conn:
+        yield conn
 
 
 Conn = Annotated[Connection, Depends(get_conn)]

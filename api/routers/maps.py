@@ -7,15 +7,11 @@ caching as the data (api/caching.py): they change when the data does.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
-import sqlalchemy.exc as sa_exc
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import WithJsonSchema
-from sqlalchemy.engine import Connection, Engine
 
 from api.deps import (
     BBoxDep,
@@ -25,11 +21,12 @@ from api.deps import (
     SourcesDep,
     get_settings,
     query_parameters,
+    read_only_connection,
 )
 from api.errors import DATA_ERRORS
 from api.links import GEOJSON
 from api.settings import Settings
-from geo.errors import InvalidInput, translate_db_error
+from geo.errors import InvalidInput
 from geo.repo.basemap import countries_geojson
 from geo.repo.filters import parse_int_between
 from geo.repo.incidents import check_sources
@@ -155,23 +152,10 @@ def monitor_map(
     return HTMLResponse(monitor_page(conn, state=state, options=page_options(request, settings)))
 
 
-@contextmanager
-def _read_only(engine: Engine) -> Iterator[Connection]:
-    """As ``api.deps.get_conn``, for ``/``, which needs a connection only for its HTML form."""
-    try:
-        conn = engine.connect()
-    except (sa_exc.DBAPIError, sa_exc.TimeoutError) as exc:
-        raise translate_db_error(exc) from exc
-    with conn:
-        readonly = conn.execution_options(postgresql_readonly=True)
-        with readonly.begin():
-            yield readonly
-
-
 def landing_page(request: Request) -> HTMLResponse:
     """The monitor map with no filters, for ``GET /`` asked by a browser."""
     settings: Settings = request.app.state.settings
-    with _read_only(request.app.state.engine) as conn:
+    with read_only_connection(request.app.state.engine) as conn:
         html = monitor_page(conn, state=MonitorState(), options=page_options(request, settings))
     return HTMLResponse(html)
 
