@@ -43,7 +43,7 @@ from maps.base import (
 MAP_WIDTH_PX = 1000  # the map's width on a desktop screen: drives simplification and hexagons
 HEX_MIN_PX = 12  # the smallest hexagon (vertex to vertex) worth drawing at that width
 HEX_RESOLUTIONS = range(1, 8)
-ROUGH_LEVELS = 2  # coarser hexagons drawn up to this many resolutions above the map's
+ROUGH_LEVELS = palette.ROUGH_LEVELS
 MONTHLY_UP_TO_YEARS = 6  # a series of up to this many years is drawn per month, else per year
 MAX_CLUSTERS_LISTED = 8
 CHART = {"width": 1040, "height": 250, "left": 52, "right": 8, "top": 12, "bottom": 28}

@@ -76,10 +76,16 @@ def _padded(bbox: list[float], share: float = 0.8, least: float = 4.0) -> Box:
     )
 
 
+def _drawn(result: hm.HeatmapResult) -> list[hm.HeatmapCell]:
+    """The cells the map draws: all but those far coarser than its hexagons (``ROUGH_LEVELS``),
+    which the legend counts instead."""
+    return [c for c in result.cells if result.resolution - c.resolution <= palette.ROUGH_LEVELS]
+
+
 def _hexagons(result: hm.HeatmapResult, cat: Catalogue) -> dict[str, Any]:
-    """The cells as GeoJSON with what the page shows: colour class and a tooltip text."""
+    """The cells drawn as GeoJSON with what the page shows: colour class and a tooltip text."""
     features = []
-    for cell in result.cells:
+    for cell in _drawn(result):
         value = int(round(cell.weight))
         incidents = getattr(cell, "incidents", None)
         lines = [cat.t("embed.hex_tooltip", count=value, people=cat.number(value))]
@@ -196,6 +202,7 @@ def corridor_embed(
     _basemap_layer(basemap, land=colors.land, border=colors.borders).add_to(m)
     Credits().add_to(m)
 
+    omitted = int(round(cells.total - sum(c.weight for c in _drawn(cells))))
     config = {
         "slug": slug,
         "map": m.get_name(),
@@ -203,6 +210,7 @@ def corridor_embed(
         "limits": [[box[1], box[0]], [box[3], box[2]]],
         "outline": outline,
         "hexagons": _hexagons(cells, cat),
+        "omitted": omitted,  # dead and missing counted but not drawn (placed to a wide area)
         "palette": palette.palette(),
         "theme": theme,
         "message": HEIGHT_MESSAGE,
@@ -219,8 +227,9 @@ def corridor_embed(
         theme=theme,
         colors=colors,
         classes=palette.CLASSES,
-        coarse_shown=any(c.coarser for c in cells.cells),
-        no_count_shown=any(int(round(c.weight)) == 0 for c in cells.cells),
+        coarse_shown=any(c.coarser for c in _drawn(cells)),
+        no_count_shown=any(int(round(c.weight)) == 0 for c in _drawn(cells)),
+        omitted=omitted,
         years=_years(series),
         sources=sources,
         basemap_credit=NATURAL_EARTH,

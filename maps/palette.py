@@ -64,6 +64,10 @@ CLASSES: tuple[ColorClass, ...] = tuple(
     for i, low in enumerate(BREAKS)
 )
 WEIGHT: Final = "dead_and_missing"  # what the ramp counts (geo.heatmap weight)
+# A cell coarser than the map's hexagons (a place known only roughly) is drawn as a pale wash up
+# to this many resolutions coarser; coarser still (a whole sea or country, wider than the map)
+# it would only hide the map, so static maps, corridor pages and embeds count it in a note.
+ROUGH_LEVELS = 2
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,7 @@ _MAX_HEX_SHARE = 0.06  # no hexagon wider than this share of the map
 _HEX_TARGET_PX = 12  # the smallest hexagon (vertex to vertex) worth drawing, at scale 1
 _RES_RANGE = range(1, 8)  # H3 resolutions an image picks from (~1,000 km to ~2.5 km across)
 ROUGH_ALPHA = 0.14  # fill of a hexagon coarser than the map (its edge is full colour)
-ROUGH_LEVELS = 2  # coarser cells drawn up to this many resolutions above the map's
+ROUGH_LEVELS = palette.ROUGH_LEVELS
 _FAMILY = ["sans-serif"]  # DejaVu Sans (bundled with matplotlib); SVG lists CSS fallbacks
 # SVG ids (clip paths) are random unless salted, and the date is written unless removed; both
 # are process-wide rcParams, so SVG renders set them under this lock and restore them after.

@@ -66,8 +66,15 @@ async def test_the_sentence_and_hexagons_add_up_to_the_incidents(
             "/heatmap", params={"corridor": SLUG, "res": "4", "weight": "dead_and_missing"}
         )
     ).json()
-    assert _hex_total(config) == heat["total"] == totals["dead_and_missing"] - heat["unlocated"]
-    assert len(config["hexagons"]["features"]) == heat["numberMatched"]
+    # every cell is drawn but those placed only to a sea or a country, which the legend counts
+    drawn = {f["properties"]["value"] for f in config["hexagons"]["features"]}
+    assert drawn and config["omitted"] > 0
+    assert _hex_total(config) + config["omitted"] == heat["total"]
+    assert heat["total"] == totals["dead_and_missing"] - heat["unlocated"]
+    far = [f for f in heat["features"] if 4 - f["properties"]["resolution"] > 2]
+    assert len(config["hexagons"]["features"]) == heat["numberMatched"] - len(far)
+    assert sum(f["properties"]["value"] for f in far) == config["omitted"]
+    assert f"{config['omitted']:,} dead or missing placed only to a wide area" in html
     assert assert_offline(html) == html
 
 
