@@ -35,6 +35,8 @@ from maps.base import (
     OfflineMap,
     Page,
     asset,
+    rounded,
+    simplified,
 )
 from maps.base import basemap_layer as _basemap_layer
 from maps.i18n import Catalogue, catalogue
@@ -63,9 +65,10 @@ def hexagon_resolution(bbox: list[float]) -> int:
     return 5
 
 
-def _padded(bbox: list[float], share: float = 0.8, least: float = 4.0) -> Box:
+def _padded(bbox: list[float], share: float = 0.3, least: float = 2.0) -> Box:
     """The basemap's box: the corridor with room around it on every side, so the land does not
-    end at the corridor's edge when the reader pans or zooms out (the map stays inside it)."""
+    end at the corridor's edge when the reader pans (the map stays inside it, and does not zoom
+    out beyond the corridor: a wider basemap would double the page's weight)."""
     dx = max((bbox[2] - bbox[0]) * share, least)
     dy = max((bbox[3] - bbox[1]) * share, least)
     return (
@@ -96,7 +99,7 @@ def _hexagons(result: hm.HeatmapResult, cat: Catalogue) -> dict[str, Any]:
         features.append(
             {
                 "type": "Feature",
-                "geometry": cell_geometry(cell.cell),
+                "geometry": rounded(cell_geometry(cell.cell), 4),  # ~10 m
                 "properties": {
                     "value": value,
                     "color": palette.color_for(value, "light"),
@@ -158,7 +161,9 @@ def corridor_embed(
     cat = catalogue(lang)
     corridor = corridor_outline(conn, slug=slug)  # NotFound for an unknown slug
     flt = replace(flt, corridor=slug)
-    outline, bbox = corridor.geometry, corridor.bbox
+    bbox = corridor.bbox
+    tolerance = tolerance_for((bbox[0], bbox[1], bbox[2], bbox[3]), MAP_WIDTH_PX)
+    outline = simplified(corridor.geometry, tolerance)
     series = timeseries(conn, slug=slug, flt=replace(flt, corridor=None), interval="month")
     cells = hm.heatmap(
         conn, resolution=hexagon_resolution(bbox), flt=flt, weight="dead_and_missing"
@@ -196,8 +201,9 @@ def corridor_embed(
         height="100%",
         min_zoom=2,
         max_zoom=10,
+        zoom_snap=0.25,  # fit the corridor tightly: a whole zoom step out would show the
+        zoom_delta=0.5,  # basemap's clipped edge
     )
-    tolerance = tolerance_for((bbox[0], bbox[1], bbox[2], bbox[3]), MAP_WIDTH_PX)
     basemap = countries_geojson(conn, box=box, tolerance_deg=tolerance)
     _basemap_layer(basemap, land=colors.land, border=colors.borders).add_to(m)
     Credits().add_to(m)

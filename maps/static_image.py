@@ -34,8 +34,6 @@ from typing import Any, Literal, get_args
 
 import matplotlib
 import numpy as np
-import shapely
-import shapely.geometry
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgba
@@ -56,6 +54,7 @@ from geo.repo.corridors import corridor_outline
 from geo.repo.filters import DateInterval
 from geo.repo.incidents import IncidentFilter
 from maps import palette
+from maps.base import simplified
 
 Format = Literal["png", "svg"]
 FORMATS: tuple[str, ...] = get_args(Format)
@@ -207,7 +206,7 @@ def read_map(
     )
     return MapData(
         name=corridor.name,
-        outline=_simplified(corridor.geometry, tolerance),
+        outline=simplified(corridor.geometry, tolerance),
         countries=[f["geometry"] for f in basemap["features"] if f["geometry"]],
         view=view,
         heat=heat,
@@ -215,13 +214,6 @@ def read_map(
         interval=flt.interval,
         categories=tuple(flt.categories),
     )
-
-
-def _simplified(geometry: dict[str, Any], tolerance: float) -> dict[str, Any]:
-    """The corridor outline at the basemap's tolerance (~half a pixel): the US-Mexico outline
-    has 6,300 vertices, most of them closer together than a pixel, and SVG writes each one."""
-    shape = shapely.simplify(shapely.geometry.shape(geometry), tolerance, preserve_topology=True)
-    return dict(shapely.geometry.mapping(shape))
 
 
 def _to_merc(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:

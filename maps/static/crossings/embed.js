@@ -55,7 +55,7 @@
 
   map.fitBounds(config.bounds, { padding: [6, 6] });
   // The basemap covers the corridor and a margin around it: keep the view there.
-  map.setMinZoom(Math.max(map.getZoom() - 1, 1));
+  map.setMinZoom(Math.max(map.getZoom(), 1));
   map.setMaxBounds(config.limits);
   map.options.maxBoundsViscosity = 0.9;
 
