@@ -92,6 +92,13 @@ class CorridorClusterSummary(BaseModel):
         description="No point, or a location uncertainty unknown or larger than `eps_km`: not "
         "clustered."
     )
+    grid_km: float | None = Field(
+        default=None,
+        description="Null: clustered on the exact places. A number: the corridor's places were "
+        "too dense to compare every pair within `eps_km` in bounded memory (over 20 million "
+        "pairs), so they were first merged into cells about this many km wide (eps/8, eps/4 or "
+        "eps/2, the finest that fits); each event takes its cell's cluster.",
+    )
 
 
 class ClusterParameters(BaseModel):

@@ -99,3 +99,55 @@ def test_points_on_both_sides_of_180_make_two_parts_that_meet_at_the_antimeridia
         assert outline.buffer(1e-6).covers(Point(x, y))
     centroid = hulls.spherical_centroid(lon, lat, np.ones(5))
     assert abs(centroid[0]) > 179.5
+
+
+# --- Dense corridors: bounded memory (SYNTHETIC points) --------------------------------------
+
+
+def _dense_blob(n: int, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """SYNTHETIC: ``n`` distinct places within ~30 km of one spot off Libya."""
+    rng = np.random.default_rng(seed)
+    return 13.0 + rng.normal(0, 0.15, n), 33.5 + rng.normal(0, 0.15, n)
+
+
+def test_the_pair_estimate_is_close_to_the_exact_count() -> None:
+    lon, lat = _dense_blob(6000)
+    estimate = clusters.pair_count(lon, lat, 25.0)
+    xyz = clusters.unit_vectors(lon, lat)
+    reach = 2.0 * np.sin(25.0 / clusters.EARTH_RADIUS_KM / 2.0)
+    exact = len(clusters.cKDTree(xyz).query_pairs(reach, output_type="ndarray"))
+    assert abs(estimate - exact) / exact < 0.1
+    assert clusters.pair_count(lon[:500], lat[:500], 25.0) == len(
+        clusters.cKDTree(xyz[:500]).query_pairs(reach, output_type="ndarray")
+    )  # few places: counted exactly
+
+
+def test_snapping_merges_near_places_and_keeps_far_ones_apart() -> None:
+    lon = np.array([13.0, 13.001, 13.002, 20.0])
+    lat = np.array([33.0, 33.001, 33.0, 35.0])
+    cell_lon, cell_lat, cell = clusters.snap_places(lon, lat, 3.0)
+    assert len(cell_lon) == 2 and cell[0] == cell[1] == cell[2] != cell[3]
+    assert cell_lon[cell[0]] == pytest.approx(13.001) and cell_lat[cell[3]] == 35.0
+
+
+def test_few_pairs_cluster_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
+    lon, lat = _dense_blob(300)
+    weight = np.ones(300, dtype=np.int64)
+    labels, grid = clusters.bounded_place_labels(lon, lat, weight, ClusterParams())
+    assert grid is None
+    assert (labels == place_labels(lon, lat, weight, ClusterParams())).all()
+
+
+def test_too_many_pairs_snap_to_a_grid_and_every_place_keeps_a_label(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(clusters, "MAX_PAIRS", 50)
+    lon, lat = _dense_blob(3000)
+    lon = np.concatenate([lon, [40.0]])  # and one lone place, far away
+    lat = np.concatenate([lat, [10.0]])
+    weight = np.ones(len(lon), dtype=np.int64)
+    labels, grid = clusters.bounded_place_labels(lon, lat, weight, ClusterParams(eps_km=25.0))
+    assert grid in (25.0 / 8, 25.0 / 4, 25.0 / 2)
+    assert len(labels) == len(lon)
+    assert labels[-1] == -1  # the lone place is noise
+    assert (labels[:-1] == 0).mean() > 0.95  # the blob is one cluster

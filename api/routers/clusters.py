@@ -145,6 +145,7 @@ def _summary(corridor: domain.CorridorClusters) -> CorridorClusterSummary:
         clustered=tally(corridor.clustered),
         noise=tally(corridor.noise),
         unplaceable=tally(corridor.unplaceable),
+        grid_km=corridor.grid_km,
     )
 
 
