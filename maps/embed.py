@@ -130,20 +130,12 @@ def _years(series: TimeSeries) -> list[tuple[int | None, Figures]]:
     years: dict[int | None, Figures] = {}
     for period in series.periods:
         if period.figures.incidents:
-            fig = years.setdefault(period.start.year, Figures())
-            _add(fig, period.figures)
+            years.setdefault(period.start.year, Figures()).add(period.figures)
     for year, figures in series.year_only.items():
-        _add(years.setdefault(year, Figures()), figures)
+        years.setdefault(year, Figures()).add(figures)
     if series.undated.incidents:
-        _add(years.setdefault(None, Figures()), series.undated)
+        years.setdefault(None, Figures()).add(series.undated)
     return sorted(years.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
-
-
-def _add(into: Figures, other: Figures) -> None:
-    into.incidents += other.incidents
-    into.dead += other.dead
-    into.missing += other.missing
-    into.dead_and_missing += other.dead_and_missing
 
 
 def corridor_embed(

@@ -68,9 +68,10 @@ def get_corridor_embed(
 ) -> HTMLResponse:
     filters = _query(request, ("datetime", "datetime_match", "category"))
     image = _query(request, ("datetime", "datetime_match", "category", "theme"))
+    root = request.scope.get("root_path", "")  # paths, not URLs: any host name works
     links = EmbedLinks(
-        full_map=f"{request.scope.get('root_path', '')}/corridors/{slug}/map{filters}",
-        image=f"{request.scope.get('root_path', '')}/embed/corridors/{slug}.png{image}",
+        full_map=f"{root}/corridors/{slug}/map{filters}",
+        image=f"{root}/embed/corridors/{slug}.png{image}",
         canonical=str(request.url),
     )
     html = corridor_embed(
@@ -80,6 +81,6 @@ def get_corridor_embed(
         theme=theme,
         lang=lang,
         links=links,
-        assets=f"{request.scope.get('root_path', '')}/static",
+        assets=f"{root}/static",
     )
     return HTMLResponse(html, headers={"Content-Security-Policy": EMBED_CSP})
