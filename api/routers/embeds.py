@@ -7,8 +7,6 @@ every other read (api/caching.py), so a CDN or browser revalidates it cheaply.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
@@ -24,6 +22,7 @@ from api.deps import (
 from api.errors import DATA_ERRORS
 from geo.repo.incidents import IncidentFilter
 from maps.embed import EmbedLinks, corridor_embed
+from maps.oembed import with_query
 
 router = APIRouter(tags=["maps"], dependencies=[Depends(query_parameters)])
 
@@ -36,9 +35,8 @@ EMBED_CSP = (
 )
 
 
-def _query(request: Request, names: tuple[str, ...]) -> str:
-    kept = {k: v for k, v in request.query_params.items() if k in names}
-    return f"?{urlencode(kept)}" if kept else ""
+def _kept(request: Request, names: tuple[str, ...]) -> dict[str, str]:
+    return {k: v for k, v in request.query_params.items() if k in names}
 
 
 @router.get(
@@ -66,12 +64,12 @@ def get_corridor_embed(
     lang: LangDep,
     conn: Conn,
 ) -> HTMLResponse:
-    filters = _query(request, ("datetime", "datetime_match", "category"))
-    image = _query(request, ("datetime", "datetime_match", "category", "theme"))
+    filters = _kept(request, ("datetime", "datetime_match", "category"))
+    image = _kept(request, ("datetime", "datetime_match", "category", "theme"))
     root = request.scope.get("root_path", "")  # paths, not URLs: any host name works
     links = EmbedLinks(
-        full_map=f"{root}/corridors/{slug}/map{filters}",
-        image=f"{root}/embed/corridors/{slug}.png{image}",
+        full_map=with_query(f"{root}/corridors/{slug}/map", filters),
+        image=with_query(f"{root}/embed/corridors/{slug}.png", image),
         canonical=str(request.url),
     )
     html = corridor_embed(
