@@ -85,10 +85,10 @@ def _drawn(result: hm.HeatmapResult) -> list[hm.HeatmapCell]:
     return [c for c in result.cells if result.resolution - c.resolution <= palette.ROUGH_LEVELS]
 
 
-def _hexagons(result: hm.HeatmapResult, cat: Catalogue) -> dict[str, Any]:
+def _hexagons(drawn: list[hm.HeatmapCell], cat: Catalogue) -> dict[str, Any]:
     """The cells drawn as GeoJSON with what the page shows: colour class and a tooltip text."""
     features = []
-    for cell in _drawn(result):
+    for cell in drawn:
         value = int(round(cell.weight))
         incidents = getattr(cell, "incidents", None)
         lines = [cat.t("embed.hex_tooltip", count=value, people=cat.number(value))]
@@ -200,14 +200,15 @@ def corridor_embed(
     _basemap_layer(basemap, land=colors.land, border=colors.borders).add_to(m)
     Credits().add_to(m)
 
-    omitted = int(round(cells.total - sum(c.weight for c in _drawn(cells))))
+    drawn = _drawn(cells)
+    omitted = int(round(cells.total - sum(c.weight for c in drawn)))
     config = {
         "slug": slug,
         "map": m.get_name(),
         "bounds": [[bbox[1], bbox[0]], [bbox[3], bbox[2]]],
         "limits": [[box[1], box[0]], [box[3], box[2]]],
         "outline": outline,
-        "hexagons": _hexagons(cells, cat),
+        "hexagons": _hexagons(drawn, cat),
         "omitted": omitted,  # dead and missing counted but not drawn (placed to a wide area)
         "palette": palette.palette(),
         "theme": theme,
@@ -225,8 +226,8 @@ def corridor_embed(
         theme=theme,
         colors=colors,
         classes=palette.CLASSES,
-        coarse_shown=any(c.coarser for c in _drawn(cells)),
-        no_count_shown=any(int(round(c.weight)) == 0 for c in _drawn(cells)),
+        coarse_shown=any(c.coarser for c in drawn),
+        no_count_shown=any(int(round(c.weight)) == 0 for c in drawn),
         omitted=omitted,
         years=_years(series),
         sources=sources,
